@@ -1,0 +1,21 @@
+/** OAuth facts shared by the auth stack, the API stack and the local gateway. */
+
+/** Resource server whose custom scopes system integrations (client credentials) request. */
+export const resourceServerIdentifier = 'dsc-fhir';
+
+export const customScopes = {
+  read: 'fhir.read',
+  write: 'fhir.write',
+} as const;
+export type AccessLevel = keyof typeof customScopes;
+
+/** Scope Cognito puts in access tokens obtained by a staff sign-in through the Cognito API. */
+export const staffSignInScope = 'aws.cognito.signin.user.admin';
+
+/** The scopes any one of which lets an access token through a method of the given access level. */
+export function acceptedScopes(level: AccessLevel): string[] {
+  return [staffSignInScope, `${resourceServerIdentifier}/${customScopes[level]}`];
+}
+
+/** Environment variable listing the app client ids whose tokens the API accepts. */
+export const allowedClientIdsEnvVar = 'ALLOWED_CLIENT_IDS';

@@ -1,0 +1,33 @@
+/**
+ * What the gateway itself answers when a request never reaches a function (bad token,
+ * unknown path, throttling). The API stack installs these as API Gateway gateway responses
+ * and the local gateway sends the same, so every error is a FHIR OperationOutcome.
+ */
+export interface GatewayResponseDefinition {
+  /** API Gateway's ResponseType name. */
+  readonly type: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'MISSING_AUTHENTICATION_TOKEN' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'WAF_FILTERED' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+  /** Status to answer with; the DEFAULT_* families keep the status API Gateway chose. */
+  readonly statusCode?: number;
+  /** FHIR issue-type code. */
+  readonly code: string;
+  readonly diagnostics: string;
+}
+
+export const gatewayResponses = {
+  unauthorized: { type: 'UNAUTHORIZED', statusCode: 401, code: 'login', diagnostics: 'A valid access token is required' },
+  accessDenied: { type: 'ACCESS_DENIED', statusCode: 403, code: 'forbidden', diagnostics: 'The access token does not grant this operation' },
+  noSuchRoute: { type: 'MISSING_AUTHENTICATION_TOKEN', statusCode: 404, code: 'not-supported', diagnostics: 'No such endpoint or method' },
+  throttled: { type: 'THROTTLED', statusCode: 429, code: 'throttled', diagnostics: 'Too many requests' },
+  tooLarge: { type: 'REQUEST_TOO_LARGE', statusCode: 413, code: 'too-costly', diagnostics: 'Request body too large' },
+  wafFiltered: { type: 'WAF_FILTERED', statusCode: 403, code: 'security', diagnostics: 'Request blocked by the web application firewall' },
+  default4xx: { type: 'DEFAULT_4XX', code: 'invalid', diagnostics: 'The request was rejected by the gateway' },
+  default5xx: { type: 'DEFAULT_5XX', code: 'exception', diagnostics: 'The gateway failed to process the request' },
+} as const satisfies Record<string, GatewayResponseDefinition>;
+
+/** The OperationOutcome body of a gateway response, as JSON text. */
+export function gatewayResponseBody(response: GatewayResponseDefinition): string {
+  return JSON.stringify({
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: response.code, diagnostics: response.diagnostics }],
+  });
+}

@@ -1,0 +1,66 @@
+import type { AccessLevel } from './auth';
+import type { FunctionName } from './functions';
+
+/**
+ * The HTTP routes, declared once: the API stack builds the RestApi from them, the local
+ * gateway routes by them, handlers dispatch on them and the CapabilityStatement lists them.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type FhirInteraction = 'capabilities' | 'read' | 'create';
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway resource path; `{name}` segments are path parameters. */
+  readonly path: string;
+  readonly function: FunctionName;
+  readonly interaction: FhirInteraction;
+  readonly resourceType?: string;
+  /** `public` routes carry no authorizer; the others need an access token with a matching scope. */
+  readonly access: AccessLevel | 'public';
+}
+
+export const routes: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/metadata', function: 'metadata', interaction: 'capabilities', access: 'public' },
+  { method: 'POST', path: '/Patient', function: 'recordWrite', interaction: 'create', resourceType: 'Patient', access: 'write' },
+  { method: 'GET', path: '/Patient/{id}', function: 'recordRead', interaction: 'read', resourceType: 'Patient', access: 'read' },
+];
+
+/** Key a route by what API Gateway hands the integration: the method and the resource path template. */
+export function routeKey(method: string, resourcePath: string): string {
+  return `${method.toUpperCase()} ${resourcePath}`;
+}
+
+export function findRoute(method: string, resourcePath: string): RouteDefinition | undefined {
+  const key = routeKey(method, resourcePath);
+  return routes.find((route) => routeKey(route.method, route.path) === key);
+}
+
+export interface RouteMatch {
+  readonly route: RouteDefinition;
+  readonly pathParameters: Record<string, string>;
+}
+
+/** Match a concrete request path against the route templates, as API Gateway does. */
+export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  const segments = splitPath(path);
+  for (const route of routes) {
+    if (route.method !== method.toUpperCase()) continue;
+    const template = splitPath(route.path);
+    if (template.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = template.every((part, i) => {
+      const param = /^\{(\w+)\}$/.exec(part);
+      if (param) {
+        pathParameters[param[1]] = decodeURIComponent(segments[i]);
+        return segments[i].length > 0;
+      }
+      return part === segments[i];
+    });
+    if (matches) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((part, i, all) => !(part === '' && (i === 0 || i === all.length - 1)));
+}

@@ -1,0 +1,48 @@
+import { resourceServerIdentifier } from '../contracts/auth';
+import { routes, type RouteDefinition } from '../contracts/routes';
+
+/**
+ * The CapabilityStatement is derived from the route table, so it lists exactly what is
+ * served and cannot advertise an interaction that has no route.
+ */
+export function capabilityStatement(baseUrl: string, software: { name: string; version: string }) {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-11-25',
+    publisher: 'DSC (Dossier de santé connecté)',
+    kind: 'instance',
+    software,
+    implementation: { description: 'DSC FHIR R4 API', url: baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        security: {
+          cors: false,
+          service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }],
+          description: `OAuth 2.0 access tokens from the network's Cognito user pool (Authorization: Bearer <token>); staff roles come from Cognito groups, system clients use ${resourceServerIdentifier}/* scopes.`,
+        },
+        resource: resourceEntries(routes),
+      },
+    ],
+  };
+}
+
+function resourceEntries(all: readonly RouteDefinition[]) {
+  const byType = new Map<string, string[]>();
+  for (const route of all) {
+    if (!route.resourceType) continue;
+    const interactions = byType.get(route.resourceType) ?? [];
+    interactions.push(route.interaction);
+    byType.set(route.resourceType, interactions);
+  }
+  return [...byType].map(([type, interactions]) => ({
+    type,
+    interaction: interactions.map((code) => ({ code })),
+    versioning: 'versioned',
+    readHistory: false,
+    updateCreate: false,
+  }));
+}

@@ -1,0 +1,51 @@
+import { createPatientSchema } from '@solarahealth/fhir-r4';
+import type { OutcomeIssue } from './errors';
+
+/**
+ * Structural validation of a FHIR R4 resource against the generated R4 Zod schemas
+ * (@solarahealth/fhir-r4): unknown elements, wrong types, bad codes and malformed
+ * primitives are rejected. Only the types the API serves have a validator here, so the
+ * write function bundles just those schemas.
+ */
+interface ResourceSchema {
+  safeParse(value: unknown): { success: true } | { success: false; error: { issues: readonly SchemaIssue[] } };
+}
+interface SchemaIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+const schemaFactories: Record<string, () => ResourceSchema> = {
+  Patient: createPatientSchema,
+};
+const schemas = new Map<string, ResourceSchema>();
+
+export function isValidatedType(resourceType: string): boolean {
+  return Object.hasOwn(schemaFactories, resourceType);
+}
+
+/** Returns the problems found; an empty list means the resource is structurally valid. */
+export function validateResource(resourceType: string, resource: unknown): OutcomeIssue[] {
+  let schema = schemas.get(resourceType);
+  if (!schema) {
+    const factory = schemaFactories[resourceType];
+    if (!factory) throw new Error(`No validator for ${resourceType}`);
+    schema = factory();
+    schemas.set(resourceType, schema);
+  }
+  const result = schema.safeParse(resource);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => ({
+    severity: 'error',
+    code: 'structure',
+    diagnostics: issue.message,
+    expression: [fhirPath(resourceType, issue.path)],
+  }));
+}
+
+function fhirPath(resourceType: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (expr, part) => (typeof part === 'number' ? `${expr}[${part}]` : `${expr}.${String(part)}`),
+    resourceType,
+  );
+}

@@ -1,0 +1,8 @@
+import { capabilityStatement } from '../fhir/capability-statement';
+import { fhirHandler } from '../platform/http';
+
+const software = { name: 'DSC', version: process.env.DSC_VERSION ?? 'dev' };
+
+export const handler = fhirHandler({
+  capabilities: async (request) => ({ status: 200, body: capabilityStatement(request.baseUrl, software) }),
+});

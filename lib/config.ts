@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * Typed stage configuration. It is read once, in bin/, from the `stages` context of
+ * cdk.json and the `-c stage=<name>` option, and validated here so a bad value fails synth
+ * with a message naming the field.
+ */
+const canadianRegions = ['ca-central-1', 'ca-west-1'] as const;
+
+export const stageConfigSchema = z
+  .object({
+    /** 12-digit AWS account; omit to deploy into the account of the current credentials. */
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    /** Health data stays in Canada. */
+    region: z.enum(canadianRegions, { message: `must be a Canadian region: ${canadianRegions.join(' or ')}` }),
+    /** Prefix of the Cognito hosted sign-in domain (<prefix>.auth.<region>.amazoncognito.com); globally unique. */
+    authDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens')
+      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'may not contain aws, amazon or cognito'),
+    /** Where browser apps may receive authorization codes (HTTPS, or http://localhost for development). */
+    oauthCallbackUrls: z.array(z.url().refine((url) => url.startsWith('https://') || url.startsWith('http://localhost'), 'must be https (or http://localhost)')).min(1),
+    oauthLogoutUrls: z.array(z.url()).default([]),
+    /** Days to keep function, API and WAF logs; audit data lives in DynamoDB and CloudTrail, not here. */
+    logRetentionDays: z.union([z.literal(90), z.literal(180), z.literal(365), z.literal(731), z.literal(1827), z.literal(3653)]).default(365),
+    /** WAF limit per client IP over a 5-minute window. */
+    wafRateLimitPer5Minutes: z.number().int().min(100).max(2_000_000_000).default(3000),
+    /** API Gateway stage throttling. */
+    throttle: z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).default({ rateLimit: 200, burstLimit: 400 }),
+  })
+  .strict();
+
+export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: string };
+
+const stageName = /^[a-z][a-z0-9-]{1,19}$/;
+
+/** Picks and validates one stage from the `stages` context object. */
+export function resolveStageConfig(stage: unknown, stages: unknown): StageConfig {
+  if (typeof stage !== 'string' || !stageName.test(stage)) {
+    throw new Error(`Invalid stage ${JSON.stringify(stage)}: use -c stage=<name>, lower-case letters, digits and hyphens`);
+  }
+  const known = typeof stages === 'object' && stages !== null ? (stages as Record<string, unknown>) : {};
+  if (!Object.hasOwn(known, stage)) {
+    throw new Error(`Unknown stage "${stage}": known stages are ${Object.keys(known).join(', ') || '(none)'}; add it under "stages" in cdk.json`);
+  }
+  const parsed = stageConfigSchema.safeParse(known[stage]);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(stage)'}: ${issue.message}`);
+    throw new Error(`Invalid configuration for stage "${stage}" in cdk.json:\n  - ${problems.join('\n  - ')}`);
+  }
+  return { ...parsed.data, stage };
+}

@@ -1,0 +1,36 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { KeyAttribute, TableDefinition } from '../../lambdas/contracts/tables';
+
+export interface RecordTableProps {
+  readonly definition: TableDefinition;
+  readonly encryptionKey: IKey;
+}
+
+/**
+ * A table holding health data, built from its shared definition: on-demand, encrypted with
+ * our customer key, point-in-time recovery, deletion protection, and kept if the stack goes.
+ */
+export class RecordTable extends Construct {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: RecordTableProps) {
+    super(scope, id);
+    const { definition } = props;
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: attribute(definition.partitionKey),
+      sortKey: attribute(definition.sortKey),
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.customerManagedKey(props.encryptionKey),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}
+
+function attribute(key: KeyAttribute): Attribute {
+  return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}
