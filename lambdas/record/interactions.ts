@@ -52,11 +52,12 @@ export class RecordInteractions {
 
     const recorded = this.now();
     const id = this.newId();
+    const { id: _ignored, meta, ...content } = resource;
     const stored: StoredResource = {
-      ...resource,
       resourceType,
       id, // the server assigns the id of a created resource; a client-sent id is ignored (R4 3.1.0.7)
-      meta: { ...(isObject(resource.meta) ? resource.meta : {}), versionId: '1', lastUpdated: recorded.toISOString() },
+      meta: { ...(isObject(meta) ? meta : {}), versionId: '1', lastUpdated: recorded.toISOString() },
+      ...content,
     };
     const reference = `${resourceType}/${id}`;
     const event = auditEventFor(this.facts(ctx, 'create', reference, reference, 'success', recorded));

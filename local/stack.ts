@@ -1,0 +1,138 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { allowedClientIdsEnvVar } from '../lambdas/contracts/auth';
+import { tables } from '../lambdas/contracts/tables';
+import { DynamoDbAccessJournal } from '../lambdas/audit/dynamodb-access-journal';
+import { validateResource } from '../lambdas/fhir/validation';
+import { RecordInteractions, type RequestContext } from '../lambdas/record/interactions';
+import { DynamoDbRecordStore } from '../lambdas/store/dynamodb-record-store';
+import { Children } from './children';
+import { cognitoEndpoint, localRegion, provisionPool, startCognitoLocal } from './cognito';
+import { demoPatients, demoUsers, type DemoUser } from './demo-data';
+import { endpointOf, ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb';
+import { startGateway } from './gateway';
+import { assertPortFree, StartupError } from './ports';
+import { createTokenVerifier } from './token-verifier';
+
+export interface LocalStackOptions {
+  readonly apiPort: number;
+  readonly cognitoPort: number;
+  readonly dynamoDbPort: number;
+  /** Folder for persistent data and stack.json (default .local). */
+  readonly localDir: string;
+  readonly inMemory: boolean;
+  readonly log: (line: string) => void;
+  /** Called if an emulator dies after start-up. */
+  readonly onCrash: (message: string) => void;
+}
+
+/** The contract other tools read from .local/stack.json; keep these field names. */
+export interface StackInfo {
+  readonly apiUrl: string;
+  readonly cognito: { readonly endpoint: string; readonly region: string; readonly userPoolId: string; readonly clientId: string };
+  readonly dynamoDb: { readonly endpoint: string; readonly tables: Record<keyof typeof tables, string> };
+  readonly users: readonly DemoUser[];
+  readonly demoPatients: readonly string[];
+}
+
+export interface LocalStack {
+  readonly info: StackInfo;
+  readonly stackFile: string;
+  stop(): Promise<void>;
+}
+
+/** Starts DynamoDB Local, cognito-local and the gateway, provisions them, then writes stack.json. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stackFile = path.join(options.localDir, 'stack.json');
+  mkdirSync(options.localDir, { recursive: true });
+  rmSync(stackFile, { force: true }); // a stale file must not suggest a running stack
+
+  await assertPortFree(options.apiPort, 'local API gateway', 'PORT');
+  await assertPortFree(options.cognitoPort, 'cognito-local', 'COGNITO_PORT');
+  await assertPortFree(options.dynamoDbPort, 'DynamoDB Local', 'DYNAMODB_PORT');
+
+  // Until the stack is ready a crashing emulator fails start-up at once; afterwards it is reported.
+  let ready = false;
+  let failStartup: (error: Error) => void = () => undefined;
+  const crashedDuringStartup = new Promise<never>((_, reject) => (failStartup = reject));
+  crashedDuringStartup.catch(() => undefined);
+  const children = new Children((message) => (ready ? options.onCrash(message) : failStartup(new StartupError(message))));
+  const scratch = options.inMemory ? mkdtempSync(path.join(tmpdir(), 'dsc-cognito-')) : undefined;
+  let gateway: Server | undefined;
+  const stop = async () => {
+    await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
+    gateway?.closeAllConnections();
+    await children.stopAll();
+    rmSync(stackFile, { force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  };
+
+  const boot = async (): Promise<StackInfo> => {
+    const dynamoDbDir = options.inMemory ? undefined : path.join(options.localDir, 'dynamodb');
+    if (dynamoDbDir) mkdirSync(dynamoDbDir, { recursive: true });
+    const [dynamoDb, cognito] = await Promise.all([
+      startDynamoDbLocal(children, { port: options.dynamoDbPort, dataDir: dynamoDbDir }),
+      startCognitoLocal(children, { port: options.cognitoPort, dir: scratch ?? path.join(options.localDir, 'cognito') }),
+    ]);
+    const tableNames = await ensureTables(dynamoDb);
+    const pool = await provisionPool(cognito, demoUsers);
+
+    // The handlers run in this process with the environment the API stack gives their functions.
+    const dynamoDbEndpoint = endpointOf(options.dynamoDbPort);
+    Object.assign(process.env, {
+      AWS_REGION: localRegion,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+      [tables.record.nameEnvVar]: tableNames.record,
+      [tables.audit.nameEnvVar]: tableNames.audit,
+      [allowedClientIdsEnvVar]: pool.clientId,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    await seedDemoPatients(DynamoDBDocumentClient.from(dynamoDb), tableNames);
+
+    const issuer = `${cognitoEndpoint(options.cognitoPort)}/${pool.userPoolId}`;
+    const verifyToken = await createTokenVerifier({ issuer, allowedClientIds: [pool.clientId] });
+    gateway = await startGateway({ port: options.apiPort, verifyToken, log: options.log });
+
+    const info: StackInfo = {
+      apiUrl: `http://127.0.0.1:${options.apiPort}`,
+      cognito: { endpoint: cognitoEndpoint(options.cognitoPort), region: localRegion, userPoolId: pool.userPoolId, clientId: pool.clientId },
+      dynamoDb: { endpoint: dynamoDbEndpoint, tables: tableNames },
+      users: demoUsers,
+      demoPatients: demoPatients.map((patient) => `Patient/${patient.id}`),
+    };
+    return info;
+  };
+
+  try {
+    const info = await Promise.race([boot(), crashedDuringStartup]);
+    // Written last, and atomically: its presence means the stack is ready.
+    writeFileSync(`${stackFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+    renameSync(`${stackFile}.tmp`, stackFile);
+    ready = true;
+    return { info, stackFile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+const seedContext: RequestContext = {
+  principal: { sub: 'local-demo-loader', username: 'npm start (demo data)', clientId: 'local', roles: ['integration'], scopes: [] },
+  requestId: 'local-demo-data',
+};
+
+/** Loads the demo patients through the same create interaction as the API, journal entries included. */
+async function seedDemoPatients(client: DynamoDBDocumentClient, names: { record: string; audit: string }): Promise<void> {
+  const store = new DynamoDbRecordStore(client, names);
+  const journal = new DynamoDbAccessJournal(client, names.audit);
+  for (const patient of demoPatients) {
+    if (await store.readCurrent(patient.resourceType, patient.id)) continue;
+    const record = new RecordInteractions({ store, journal, validate: validateResource, newId: () => patient.id });
+    await record.create(seedContext, patient.resourceType, () => structuredClone(patient));
+  }
+}
