@@ -113,7 +113,8 @@ function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatew
     const headers = known.status === 503 ? { 'Retry-After': '1' } : undefined;
     return toResult({ status: known.status, body: operationOutcome(known.issues), headers }, requestId);
   }
-  logger.error('unhandled error', { resource: event.resource, method: event.httpMethod, error: error?.name, stack: error?.stack });
+  // The message is left out: a driver's message can quote key values, which can identify a patient.
+  logger.error('unhandled error', { resource: event.resource, method: event.httpMethod, error: error?.name, stack: framesOf(error) });
   return toResult(
     {
       status: 500,
@@ -126,4 +127,8 @@ function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatew
 function asTransient(error: Error | null): ServiceUnavailable | undefined {
   if (error && throttlingErrors.has(error.name)) return new ServiceUnavailable('The record store is busy; retry shortly');
   return undefined;
+}
+
+function framesOf(error: Error | null): string | undefined {
+  return error?.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).join('\n');
 }

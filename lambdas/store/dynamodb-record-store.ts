@@ -46,8 +46,11 @@ export class DynamoDbRecordStore implements RecordStore {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw new VersionConflict(`${resource.resourceType}/${resource.id} already exists`);
+      // The record put is the first action: its condition failing, or a concurrent transaction on the
+      // same item, both mean another writer got there first.
+      const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : undefined;
+      if (reason === 'ConditionalCheckFailed' || reason === 'TransactionConflict') {
+        throw new VersionConflict(`${resource.resourceType}/${resource.id} already exists or is being written concurrently`);
       }
       throw error;
     }

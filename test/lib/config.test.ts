@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json';
+import { resolveStageConfig } from '../../lib/config';
+
+const stages = cdkJson.context.stages;
+const valid = { region: 'ca-central-1', authDomainPrefix: 'dsc-test', oauthCallbackUrls: ['https://app.example.org/cb'] };
+
+describe('resolveStageConfig', () => {
+  it('resolves every stage declared in cdk.json, in a Canadian region', () => {
+    for (const stage of Object.keys(stages)) {
+      expect(resolveStageConfig(stage, stages)).toMatchObject({ stage, region: expect.stringMatching(/^ca-/) });
+    }
+  });
+
+  it('fills defaults for optional settings', () => {
+    expect(resolveStageConfig('test', { test: valid })).toMatchObject({ logRetentionDays: 365, wafRateLimitPer5Minutes: 3000, oauthLogoutUrls: [] });
+  });
+
+  it('names the known stages when the stage is unknown', () => {
+    expect(() => resolveStageConfig('qa', stages)).toThrow(/Unknown stage "qa": known stages are dev, prod/);
+  });
+
+  it('rejects a malformed stage name', () => {
+    expect(() => resolveStageConfig('Prod!', stages)).toThrow(/Invalid stage "Prod!"/);
+  });
+
+  it('keeps health data in Canada: a US region fails with the field named', () => {
+    expect(() => resolveStageConfig('test', { test: { ...valid, region: 'us-east-1' } })).toThrow(/region: must be a Canadian region/);
+  });
+
+  it('rejects unknown settings, bad accounts and plain-http callbacks, listing each problem', () => {
+    const attempt = () =>
+      resolveStageConfig('test', { test: { ...valid, account: '123', oauthCallbackUrls: ['http://evil.example.org/cb'], colour: 'blue' } });
+    expect(attempt).toThrow(/account: must be a 12-digit AWS account id/);
+    expect(attempt).toThrow(/oauthCallbackUrls.0: must be https/);
+    expect(attempt).toThrow(/Unrecognized key.*colour/);
+  });
+});
