@@ -4,7 +4,7 @@ import { StartupError } from './ports';
 interface Supervised {
   readonly name: string;
   readonly process: ChildProcess;
-  /** Last lines of output, shown if the child dies. */
+  /** Last lines on stderr, shown if the child dies (stdout only carries start-up banners). */
   readonly tail: string[];
 }
 
@@ -24,7 +24,7 @@ export class Children {
       entry.tail.push(...chunk.toString().split('\n').filter(Boolean));
       entry.tail.splice(0, Math.max(0, entry.tail.length - 5));
     };
-    child.stdout?.on('data', keepTail);
+    child.stdout?.resume();
     child.stderr?.on('data', keepTail);
     this.running.add(entry);
     child.once('exit', (code, signal) => {
