@@ -33,9 +33,9 @@ export function validateResource(resourceType: string, resource: unknown): Outco
     schema = factory();
     schemas.set(resourceType, schema);
   }
-  const result = schema.safeParse(resource);
+  const result = schema.safeParse(withNullPlaceholdersFilled(resource));
   if (result.success) return [];
-  return result.error.issues.map((issue) => ({
+  return result.error.issues.filter((issue) => !isLenientUrl(issue, resource)).map((issue) => ({
     severity: 'error',
     code: 'structure',
     diagnostics: issue.message,
@@ -48,4 +48,22 @@ function fhirPath(resourceType: string, path: readonly PropertyKey[]): string {
     (expr, part) => (typeof part === 'number' ? `${expr}[${part}]` : `${expr}.${String(part)}`),
     resourceType,
   );
+}
+
+/*
+ * Two places where the generated schemas are stricter than R4 JSON; HL7's own examples hit both.
+ */
+
+/** R4 JSON: in `_element` arrays that parallel a primitive array, null marks a value without extensions. */
+function withNullPlaceholdersFilled(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === null && key.startsWith('_') ? {} : withNullPlaceholdersFilled(item)));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, withNullPlaceholdersFilled(child, name)]));
+}
+
+/** R4's `url` type is any string without whitespace (relative URLs such as `Binary/f006` included). */
+function isLenientUrl(issue: SchemaIssue, resource: unknown): boolean {
+  if (issue.message !== 'Invalid URL') return false;
+  const value = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown> | undefined)?.[part], resource);
+  return typeof value === 'string' && /^\S+$/.test(value);
 }

@@ -115,6 +115,13 @@ describe('the local stack, as a client that knows only stack.json sees it', () =
     await expectOutcome(await call('/Nothing/here', { token }), 404, 'not-supported');
   });
 
+  it('answers 403 at the gateway when the token carries none of the scopes the method accepts', async () => {
+    const claims = decodePayload(await tokenFor('physician'));
+    const now = Math.floor(Date.now() / 1000);
+    const token = signWithCognitoLocalKey({ ...claims, scope: 'openid email', iat: now, exp: now + 600 });
+    await expectOutcome(await call(`/${info.demoPatients[0]}`, { token }), 403, 'forbidden');
+  });
+
   describe('without a valid access token: 401 and no data', () => {
     const target = () => `/${info.demoPatients[0]}`;
 
