@@ -13,82 +13,34 @@ export interface OutcomeIssue {
 
 export abstract class FhirError extends Error {
   abstract readonly status: number;
-  constructor(message: string) {
-    super(message);
+
+  constructor(readonly issues: readonly OutcomeIssue[]) {
+    super(issues.map((issue) => issue.diagnostics).join('; '));
     this.name = new.target.name; // esbuild keeps class names (keepNames), so logs say which error
   }
-  abstract readonly issues: readonly OutcomeIssue[];
 }
 
-function singleIssue(code: string, diagnostics: string): OutcomeIssue[] {
-  return [{ severity: 'error', code, diagnostics }];
+/** A FHIR error class with a fixed status and issue code, built from one diagnostics line. */
+function fhirError(status: number, code: string) {
+  return class extends FhirError {
+    readonly status = status;
+    constructor(diagnostics: string) {
+      super([{ severity: 'error', code, diagnostics }]);
+    }
+  };
 }
 
+/** Bad input: one issue per problem found, or a single diagnostics line. */
 export class Invalid extends FhirError {
   readonly status = 400;
-  readonly issues: readonly OutcomeIssue[];
   constructor(issues: readonly OutcomeIssue[] | string) {
-    const list = typeof issues === 'string' ? singleIssue('invalid', issues) : issues;
-    super(list.map((issue) => issue.diagnostics).join('; '));
-    this.issues = list;
+    super(typeof issues === 'string' ? [{ severity: 'error', code: 'invalid', diagnostics: issues }] : issues);
   }
 }
 
-export class Unprocessable extends FhirError {
-  readonly status = 422;
-  readonly issues: readonly OutcomeIssue[];
-  constructor(issues: readonly OutcomeIssue[]) {
-    super(issues.map((issue) => issue.diagnostics).join('; '));
-    this.issues = issues;
-  }
-}
-
-abstract class SimpleFhirError extends FhirError {
-  readonly issues: readonly OutcomeIssue[];
-  constructor(code: string, diagnostics: string) {
-    super(diagnostics);
-    this.issues = singleIssue(code, diagnostics);
-  }
-}
-
-export class Unauthenticated extends SimpleFhirError {
-  readonly status = 401;
-  constructor(diagnostics: string) {
-    super('login', diagnostics);
-  }
-}
-
-export class Forbidden extends SimpleFhirError {
-  readonly status = 403;
-  constructor(diagnostics: string) {
-    super('forbidden', diagnostics);
-  }
-}
-
-export class NotFound extends SimpleFhirError {
-  readonly status = 404;
-  constructor(diagnostics: string) {
-    super('not-found', diagnostics);
-  }
-}
-
-export class UnsupportedMediaType extends SimpleFhirError {
-  readonly status = 415;
-  constructor(diagnostics: string) {
-    super('not-supported', diagnostics);
-  }
-}
-
-export class VersionConflict extends SimpleFhirError {
-  readonly status = 409;
-  constructor(diagnostics: string) {
-    super('conflict', diagnostics);
-  }
-}
-
-export class ServiceUnavailable extends SimpleFhirError {
-  readonly status = 503;
-  constructor(diagnostics: string) {
-    super('transient', diagnostics);
-  }
-}
+export class Unauthenticated extends fhirError(401, 'login') {}
+export class Forbidden extends fhirError(403, 'forbidden') {}
+export class NotFound extends fhirError(404, 'not-found') {}
+export class VersionConflict extends fhirError(409, 'conflict') {}
+export class UnsupportedMediaType extends fhirError(415, 'not-supported') {}
+export class ServiceUnavailable extends fhirError(503, 'transient') {}

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
 export const testClientId = 'web-client-id';
 
@@ -47,3 +47,11 @@ export function proxyEvent(options: {
 }
 
 export const lambdaContext = { awsRequestId: 'aws-request-1', functionName: 'test' } as Context;
+
+export type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** Imports a handler module after giving it the environment its function gets from the API stack. */
+export async function loadRecordHandler(importModule: () => Promise<unknown>): Promise<LambdaHandler> {
+  Object.assign(process.env, recordFunctionEnv);
+  return ((await importModule()) as { handler: LambdaHandler }).handler;
+}

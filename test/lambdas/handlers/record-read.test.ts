@@ -1,16 +1,14 @@
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lambdaContext, proxyEvent, recordFunctionEnv, staffClaims } from '../../support/api-events';
+import { lambdaContext, loadRecordHandler, proxyEvent, staffClaims, type LambdaHandler } from '../../support/api-events';
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 const dynamo = mockClient(DynamoDBDocumentClient);
-let handler: Handler;
+let handler: LambdaHandler;
 
 beforeAll(async () => {
-  Object.assign(process.env, recordFunctionEnv);
-  ({ handler } = (await import('../../../lambdas/handlers/record-read')) as unknown as { handler: Handler });
+  handler = await loadRecordHandler(() => import('../../../lambdas/handlers/record-read'));
 });
 beforeEach(() => dynamo.reset());
 

@@ -1,17 +1,15 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lambdaContext, proxyEvent, recordFunctionEnv, staffClaims } from '../../support/api-events';
+import { lambdaContext, loadRecordHandler, proxyEvent, staffClaims, type LambdaHandler } from '../../support/api-events';
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 const dynamo = mockClient(DynamoDBDocumentClient);
-let handler: Handler;
+let handler: LambdaHandler;
 
 beforeAll(async () => {
-  Object.assign(process.env, recordFunctionEnv);
-  ({ handler } = (await import('../../../lambdas/handlers/record-write')) as unknown as { handler: Handler });
+  handler = await loadRecordHandler(() => import('../../../lambdas/handlers/record-write'));
 });
 beforeEach(() => dynamo.reset());
 
