@@ -16,7 +16,13 @@ export class Children {
   private readonly running = new Set<Supervised>();
   private stopping = false;
 
-  constructor(private readonly onCrash: (message: string) => void) {}
+  constructor(private readonly onCrash: (message: string) => void) {
+    // Children run in their own process groups, so a terminal's Ctrl-C does not reach them; if this
+    // process ends by any path that skips stopAll (an uncaught error, process.exit), signal them now.
+    process.once('exit', () => {
+      for (const entry of this.running) entry.process.kill('SIGTERM');
+    });
+  }
 
   add(name: string, child: ChildProcess): void {
     const entry: Supervised = { name, process: child, tail: [] };

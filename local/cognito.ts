@@ -39,6 +39,7 @@ export async function startCognitoLocal(children: Children, options: CognitoLoca
     // HOST and PORT also set the token issuer, http://127.0.0.1:<port>/<pool id>.
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(options.port) },
     stdio: 'pipe',
+    detached: true, // own process group, as for DynamoDB Local: we stop it ourselves
   });
   children.add('cognito-local', child);
   const endpoint = cognitoEndpoint(options.port);

@@ -26,7 +26,8 @@ export interface DynamoDbLocalOptions {
 
 export async function startDynamoDbLocal(children: Children, options: DynamoDbLocalOptions): Promise<DynamoDBClient> {
   assertJava();
-  const child = spawnDynamoDbLocal({ port: options.port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  // Own process group: Ctrl-C reaches only `npm start`, which then stops the JVM itself, in order.
+  const child = spawnDynamoDbLocal({ port: options.port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe', detached: true });
   children.add('DynamoDB Local', child);
   const client = new DynamoDBClient({ endpoint: endpointOf(options.port), region: 'ca-central-1', credentials: localCredentials, maxAttempts: 1 });
   await waitUntil('DynamoDB Local', async () => (await client.send(new ListTablesCommand({}))) !== undefined, 30_000);

@@ -63,8 +63,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const scratch = options.inMemory ? mkdtempSync(path.join(tmpdir(), 'dsc-cognito-')) : undefined;
   let gateway: Server | undefined;
   const stop = async () => {
-    await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
-    gateway?.closeAllConnections();
+    const closed = new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
+    gateway?.closeAllConnections(); // keep-alive clients must not hold the shutdown open
+    await closed;
     await children.stopAll();
     rmSync(stackFile, { force: true });
     if (scratch) rmSync(scratch, { recursive: true, force: true });

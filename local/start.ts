@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A closed stdout (say, a pipe whose reader quit) must not kill us before the children are stopped.
+  process.stdout.on('error', () => undefined);
   console.log(banner(stack.info, stack.stackFile, args.includes('--in-memory')));
 }
 
