@@ -189,7 +189,7 @@ function lambdaContext(functionName: string, requestId: string): Context {
 }
 
 function send(res: ServerResponse, response: GatewayResponseDefinition): void {
-  res.writeHead(response.statusCode ?? 500, { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store' });
+  res.writeHead(response.statusCode ?? 500, { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...response.headers });
   res.end(gatewayResponseBody(response));
 }
 

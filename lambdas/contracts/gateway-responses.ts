@@ -11,10 +11,13 @@ export interface GatewayResponseDefinition {
   /** FHIR issue-type code. */
   readonly code: string;
   readonly diagnostics: string;
+  /** Extra response headers, as literal values. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const gatewayResponses = {
-  unauthorized: { type: 'UNAUTHORIZED', statusCode: 401, code: 'login', diagnostics: 'A valid access token is required' },
+  // RFC 6750: a 401 names the scheme the client should use.
+  unauthorized: { type: 'UNAUTHORIZED', statusCode: 401, code: 'login', diagnostics: 'A valid access token is required', headers: { 'WWW-Authenticate': 'Bearer' } },
   accessDenied: { type: 'ACCESS_DENIED', statusCode: 403, code: 'forbidden', diagnostics: 'The access token does not grant this operation' },
   noSuchRoute: { type: 'MISSING_AUTHENTICATION_TOKEN', statusCode: 404, code: 'not-supported', diagnostics: 'No such endpoint or method' },
   throttled: { type: 'THROTTLED', statusCode: 429, code: 'throttled', diagnostics: 'Too many requests' },

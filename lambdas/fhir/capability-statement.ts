@@ -5,11 +5,11 @@ import { routes, type RouteDefinition } from '../contracts/routes';
  * The CapabilityStatement is derived from the route table, so it lists exactly what is
  * served and cannot advertise an interaction that has no route.
  */
-export function capabilityStatement(baseUrl: string, software: { name: string; version: string }) {
+export function capabilityStatement(baseUrl: string, software: { name: string; version: string }, date: Date) {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
-    date: '2026-11-25',
+    date: date.toISOString(),
     publisher: 'DSC (Dossier de santé connecté)',
     kind: 'instance',
     software,

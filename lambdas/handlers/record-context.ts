@@ -15,12 +15,13 @@ export function recordInteractions(validate?: ResourceValidator): RecordInteract
   return new RecordInteractions({ store: new DynamoDbRecordStore(client, names), journal: new DynamoDbAccessJournal(client, names.audit), validate });
 }
 
-const allowedClientIds = () => listEnv(allowedClientIdsEnvVar);
+let allowedClientIds: Set<string> | undefined;
 
 export function requestContextOf(request: FhirRequest): RequestContext {
   const identity = request.event.requestContext.identity;
+  allowedClientIds ??= listEnv(allowedClientIdsEnvVar);
   return {
-    principal: principalFromEvent(request.event, allowedClientIds()),
+    principal: principalFromEvent(request.event, allowedClientIds),
     requestId: request.requestId,
     sourceIp: identity?.sourceIp ?? undefined,
     userAgent: identity?.userAgent ?? undefined,

@@ -87,7 +87,10 @@ export class ApiStack extends Stack {
       this.api.addGatewayResponse(`GatewayResponse-${name}`, {
         type: ResponseType.of(response.type),
         statusCode: response.statusCode === undefined ? undefined : String(response.statusCode),
-        responseHeaders: { 'Content-Type': "'application/fhir+json'", 'Cache-Control': "'no-store'" },
+        // Gateway response header values are mapping expressions: literals go in single quotes.
+        responseHeaders: Object.fromEntries(
+          Object.entries({ 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...response.headers }).map(([name, value]) => [name, `'${value}'`]),
+        ),
         templates: { 'application/json': body, 'application/fhir+json': body },
       });
     }

@@ -128,6 +128,7 @@ describe('the local stack, as a client that knows only stack.json sees it', () =
     async function expectUnauthorized(token?: string) {
       const response = await call(target(), { token });
       expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
       const body = await response.text();
       expect(body).not.toContain('"resourceType":"Patient"');
       expect(JSON.parse(body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });

@@ -197,6 +197,13 @@ describe('api stack', () => {
     }
   });
 
+  it('asks for a Bearer token on a gateway 401', () => {
+    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.WWW-Authenticate': "'Bearer'" }),
+    });
+  });
+
   it('keeps request and response bodies out of execution logs', () => {
     api.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
