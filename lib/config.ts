@@ -11,8 +11,8 @@ export const stageConfigSchema = z
   .object({
     /** 12-digit AWS account; omit to deploy into the account of the current credentials. */
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-    /** Health data stays in Canada. */
-    region: z.enum(canadianRegions, { message: `must be a Canadian region: ${canadianRegions.join(' or ')}` }),
+    /** Health data stays in Canada; ca-west-1 is the natural disaster-recovery region. */
+    region: z.enum(canadianRegions, { message: `must be a Canadian region: ${canadianRegions.join(' or ')}` }).default('ca-central-1'),
     /** Prefix of the Cognito hosted sign-in domain (<prefix>.auth.<region>.amazoncognito.com); globally unique. */
     authDomainPrefix: z
       .string()

@@ -44,7 +44,8 @@ export function fhirHandler(interactions: Partial<Record<FhirInteraction, Intera
   const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const route = findRoute(event.httpMethod, event.resource);
     const serve = route && interactions[route.interaction];
-    if (!route || !serve) throw new Invalid(`This function does not serve ${event.httpMethod} ${event.resource}`);
+    // Only a wiring mistake between the stack and this function can get here: a server error.
+    if (!route || !serve) throw new Error(`This function does not serve ${event.httpMethod} ${event.resource}`);
     const response = await serve(toFhirRequest(event, route));
     logger.info('served', { route: `${route.method} ${route.path}`, status: response.status });
     return toResult(response, event.requestContext.requestId);

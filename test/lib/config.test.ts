@@ -12,8 +12,14 @@ describe('resolveStageConfig', () => {
     }
   });
 
-  it('fills defaults for optional settings', () => {
-    expect(resolveStageConfig('test', { test: valid })).toMatchObject({ logRetentionDays: 365, wafRateLimitPer5Minutes: 3000, oauthLogoutUrls: [] });
+  it('fills defaults for optional settings, ca-central-1 first among them', () => {
+    const { region: _region, ...withoutRegion } = valid;
+    expect(resolveStageConfig('test', { test: withoutRegion })).toMatchObject({
+      region: 'ca-central-1',
+      logRetentionDays: 365,
+      wafRateLimitPer5Minutes: 3000,
+      oauthLogoutUrls: [],
+    });
   });
 
   it('names the known stages when the stage is unknown', () => {
