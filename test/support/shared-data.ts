@@ -37,3 +37,14 @@ export function validatorCases(resourceType: string): ValidatorCase[] {
     }
   });
 }
+
+/** The resources of one type inside the Synthea transaction bundles. */
+export function syntheaResources(resourceType: string): { file: string; resource: Record<string, unknown> }[] {
+  const dir = path.join(sharedDataDir, 'synthea');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .flatMap((file) => {
+      const bundle = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { entry?: { resource?: Record<string, unknown> }[] };
+      return (bundle.entry ?? []).flatMap(({ resource }) => (resource?.resourceType === resourceType ? [{ file, resource }] : []));
+    });
+}

@@ -4,7 +4,7 @@ import { validateResource } from '../../../lambdas/fhir/validation';
 import { RecordInteractions } from '../../../lambdas/record/interactions';
 import { InMemoryJournal, InMemoryStore } from '../../support/in-memory-ports';
 import { contextFor } from '../../support/principals';
-import { hasSharedData, hl7Examples, validatorCases } from '../../support/shared-data';
+import { hasSharedData, hl7Examples, syntheaResources, validatorCases } from '../../support/shared-data';
 
 describe('validateResource (Patient)', () => {
   it('accepts a plain valid Patient, French text included', () => {
@@ -72,6 +72,12 @@ describe.skipIf(!hasSharedData)('on HL7 and validator data from ../shared/data',
       const { id: _originalId, meta: _originalMeta, ...original } = resource;
       expect(content, file).toEqual(original);
     }
+  });
+
+  it('accepts every Synthea patient', () => {
+    const patients = syntheaResources('Patient');
+    expect(patients.length).toBeGreaterThan(0);
+    for (const { file, resource } of patients) expect(validateResource('Patient', resource), file).toEqual([]);
   });
 
   it('agrees with the reference validator on the valid and structure-tier Patient cases', () => {
