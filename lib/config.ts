@@ -21,6 +21,10 @@ export const stageConfigSchema = z
     /** Where browser apps may receive authorization codes (HTTPS, or http://localhost for development). */
     oauthCallbackUrls: z.array(z.url().refine((url) => url.startsWith('https://') || url.startsWith('http://localhost'), 'must be https (or http://localhost)')).min(1),
     oauthLogoutUrls: z.array(z.url()).default([]),
+    /** Browser origins allowed to call the API (scheme://host[:port]); empty turns CORS off. */
+    corsAllowedOrigins: z
+      .array(z.string().regex(/^(https:\/\/[a-z0-9.-]+|http:\/\/localhost)(:\d{1,5})?$/, 'must be an origin: https://host[:port] (or http://localhost[:port]), no path'))
+      .default([]),
     /** Days to keep function, API and WAF logs; audit data lives in DynamoDB and CloudTrail, not here. */
     logRetentionDays: z.union([z.literal(90), z.literal(180), z.literal(365), z.literal(731), z.literal(1827), z.literal(3653)]).default(365),
     /** WAF limit per client IP over a 5-minute window. */

@@ -5,8 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import * as path from 'node:path';
 import { acceptedScopes } from '../lambdas/contracts/auth';
 import { functions, type FunctionName } from '../lambdas/contracts/functions';
-import { gatewayResponseBody, gatewayResponses, type GatewayResponseDefinition } from '../lambdas/contracts/gateway-responses';
-import { matchRoute, type RouteDefinition } from '../lambdas/contracts/routes';
+import { preflightHeaders } from '../lambdas/contracts/cors';
+import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, type GatewayResponseDefinition } from '../lambdas/contracts/gateway-responses';
+import { isRoutedPath, matchRoute, type RouteDefinition } from '../lambdas/contracts/routes';
 import { listClaim } from '../lambdas/access/principal';
 import type { Verification } from './token-verifier';
 
@@ -15,6 +16,8 @@ type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<
 export interface GatewayOptions {
   readonly port: number;
   readonly verifyToken: (token: string) => Promise<Verification>;
+  /** Browser origins let in; empty means no CORS, as on a stage without origins. */
+  readonly allowedOrigins: ReadonlySet<string>;
   /** Called once per request with a line for the console; no PHI (no ids, no bodies). */
   readonly log?: (line: string) => void;
 }
@@ -33,7 +36,7 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const started = Date.now();
     serve(req, res, handlers, options)
-      .catch(() => send(res, { ...gatewayResponses.default5xx, statusCode: 502 }))
+      .catch(() => send(res, { ...gatewayResponses.default5xx, statusCode: 502 }, options))
       .finally(() => options.log?.(`${req.method} ${routeLabel(req)} ${res.statusCode} ${Date.now() - started} ms`));
   });
   await new Promise<void>((resolve, reject) => {
@@ -55,20 +58,25 @@ async function loadHandlers(): Promise<Record<FunctionName, LambdaHandler>> {
 
 async function serve(req: IncomingMessage, res: ServerResponse, handlers: Record<FunctionName, LambdaHandler>, options: GatewayOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway.local');
+  // Preflight methods exist on every routed path once CORS is on; they need no token.
+  if (req.method === 'OPTIONS' && options.allowedOrigins.size > 0 && isRoutedPath(url.pathname)) {
+    res.writeHead(204, preflightHeaders(req.headers.origin, options.allowedOrigins));
+    return void res.end();
+  }
   const match = matchRoute(req.method ?? 'GET', url.pathname);
-  if (!match) return send(res, gatewayResponses.noSuchRoute);
+  if (!match) return send(res, gatewayResponses.noSuchRoute, options);
 
   let claims: JwtPayload | undefined;
   if (match.route.access !== 'public') {
     const token = bearerToken(req.headers.authorization);
     const verification = token ? await options.verifyToken(token) : undefined;
-    if (!verification?.ok) return send(res, gatewayResponses.unauthorized);
-    if (!hasAcceptedScope(verification.claims, match.route)) return send(res, gatewayResponses.accessDenied);
+    if (!verification?.ok) return send(res, gatewayResponses.unauthorized, options);
+    if (!hasAcceptedScope(verification.claims, match.route)) return send(res, gatewayResponses.accessDenied, options);
     claims = verification.claims;
   }
 
   const body = await readBody(req);
-  if (body === undefined) return send(res, gatewayResponses.tooLarge);
+  if (body === undefined) return send(res, gatewayResponses.tooLarge, options);
 
   const event = proxyEvent(req, url, match.route, match.pathParameters, body, claims);
   const functionName = match.route.function;
@@ -188,8 +196,8 @@ function lambdaContext(functionName: string, requestId: string): Context {
   };
 }
 
-function send(res: ServerResponse, response: GatewayResponseDefinition): void {
-  res.writeHead(response.statusCode ?? 500, { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...response.headers });
+function send(res: ServerResponse, response: GatewayResponseDefinition, options: GatewayOptions): void {
+  res.writeHead(response.statusCode ?? 500, { ...gatewayResponseHeaders(options.allowedOrigins.size > 0), ...response.headers });
   res.end(gatewayResponseBody(response));
 }
 

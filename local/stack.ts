@@ -4,11 +4,14 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { allowedClientIdsEnvVar } from '../lambdas/contracts/auth';
+import { corsAllowedOriginsEnvVar, parseOrigins } from '../lambdas/contracts/cors';
 import { tables } from '../lambdas/contracts/tables';
 import { DynamoDbAccessJournal } from '../lambdas/audit/dynamodb-access-journal';
 import { validateResource } from '../lambdas/fhir/validation';
 import { RecordInteractions, type RequestContext } from '../lambdas/record/interactions';
 import { DynamoDbRecordStore } from '../lambdas/store/dynamodb-record-store';
+import cdkJson from '../cdk.json';
+import { resolveStageConfig } from '../lib/config';
 import { Children } from './children';
 import { cognitoEndpoint, localRegion, provisionPool, startCognitoLocal } from './cognito';
 import { demoPatients, demoUsers, type DemoUser } from './demo-data';
@@ -83,7 +86,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The handlers run in this process with the environment the API stack gives their functions.
     const dynamoDbEndpoint = endpointOf(options.dynamoDbPort);
+    const allowedOrigins = localCorsOrigins();
     Object.assign(process.env, {
+      [corsAllowedOriginsEnvVar]: [...allowedOrigins].join(','),
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
@@ -97,7 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const issuer = `${cognitoEndpoint(options.cognitoPort)}/${pool.userPoolId}`;
     const verifyToken = await createTokenVerifier({ issuer, allowedClientIds: [pool.clientId] });
-    gateway = await startGateway({ port: options.apiPort, verifyToken, log: options.log });
+    gateway = await startGateway({ port: options.apiPort, verifyToken, allowedOrigins, log: options.log });
 
     const info: StackInfo = {
       apiUrl: `http://127.0.0.1:${options.apiPort}`,
@@ -136,4 +141,11 @@ async function seedDemoPatients(client: DynamoDBDocumentClient, names: { record:
     const record = new RecordInteractions({ store, journal, validate: validateResource, newId: () => patient.id });
     await record.create(seedContext, patient.resourceType, () => structuredClone(patient));
   }
+}
+
+/** The dev stage's browser origins, unless CORS_ALLOWED_ORIGINS says otherwise (empty turns CORS off). */
+function localCorsOrigins(): Set<string> {
+  const override = process.env[corsAllowedOriginsEnvVar];
+  if (override !== undefined) return parseOrigins(override);
+  return new Set(resolveStageConfig('dev', cdkJson.context.stages).corsAllowedOrigins);
 }

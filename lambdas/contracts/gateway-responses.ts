@@ -34,3 +34,11 @@ export function gatewayResponseBody(response: GatewayResponseDefinition): string
     issue: [{ severity: 'error', code: response.code, diagnostics: response.diagnostics }],
   });
 }
+
+/**
+ * Headers on every gateway response. With CORS on, any origin may read these error bodies: they
+ * carry no patient data, and a browser app must be able to see a 401 to renew its token.
+ */
+export function gatewayResponseHeaders(cors: boolean): Record<string, string> {
+  return { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}) };
+}

@@ -42,23 +42,32 @@ export interface RouteMatch {
 
 /** Match a concrete request path against the route templates, as API Gateway does. */
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
-  const segments = splitPath(path);
   for (const route of routes) {
     if (route.method !== method.toUpperCase()) continue;
-    const template = splitPath(route.path);
-    if (template.length !== segments.length) continue;
-    const pathParameters: Record<string, string> = {};
-    const matches = template.every((part, i) => {
-      const param = /^\{(\w+)\}$/.exec(part);
-      if (param) {
-        pathParameters[param[1]] = decodeURIComponent(segments[i]);
-        return segments[i].length > 0;
-      }
-      return part === segments[i];
-    });
-    if (matches) return { route, pathParameters };
+    const pathParameters = matchTemplate(route.path, path);
+    if (pathParameters) return { route, pathParameters };
   }
   return undefined;
+}
+
+/** Whether any route serves this path, whatever its method (what a CORS preflight asks about). */
+export function isRoutedPath(path: string): boolean {
+  return routes.some((route) => matchTemplate(route.path, path) !== undefined);
+}
+
+/** The path parameters if the path fits the template, else undefined. */
+function matchTemplate(template: string, path: string): Record<string, string> | undefined {
+  const parts = splitPath(template);
+  const segments = splitPath(path);
+  if (parts.length !== segments.length) return undefined;
+  const pathParameters: Record<string, string> = {};
+  const matches = parts.every((part, i) => {
+    const param = /^\{(\w+)\}$/.exec(part);
+    if (!param) return part === segments[i];
+    pathParameters[param[1]] = decodeURIComponent(segments[i]);
+    return segments[i].length > 0;
+  });
+  return matches ? pathParameters : undefined;
 }
 
 function splitPath(path: string): string[] {

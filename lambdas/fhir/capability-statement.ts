@@ -5,7 +5,16 @@ import { routes, type RouteDefinition } from '../contracts/routes';
  * The CapabilityStatement is derived from the route table, so it lists exactly what is
  * served and cannot advertise an interaction that has no route.
  */
-export function capabilityStatement(baseUrl: string, software: { name: string; version: string }, date: Date) {
+export interface CapabilityOptions {
+  readonly baseUrl: string;
+  readonly software: { readonly name: string; readonly version: string };
+  /** When this deployment started: the statement describes the running instance. */
+  readonly date: Date;
+  /** Whether browser apps of other origins are let in. */
+  readonly cors: boolean;
+}
+
+export function capabilityStatement({ baseUrl, software, date, cors }: CapabilityOptions) {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -20,7 +29,7 @@ export function capabilityStatement(baseUrl: string, software: { name: string; v
       {
         mode: 'server',
         security: {
-          cors: false,
+          cors,
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }],
           description: `OAuth 2.0 access tokens from the network's Cognito user pool (Authorization: Bearer <token>); staff roles come from Cognito groups, system clients use ${resourceServerIdentifier}/* scopes.`,
         },

@@ -1,10 +1,11 @@
+import { corsAllowedOriginsEnvVar, parseOrigins } from '../contracts/cors';
 import { capabilityStatement } from '../fhir/capability-statement';
 import { fhirHandler } from '../platform/http';
 
 const software = { name: 'DSC', version: process.env.DSC_VERSION ?? 'dev' };
-// kind=instance: the statement describes this running deployment, as of its start.
 const startedAt = new Date();
+const cors = parseOrigins(process.env[corsAllowedOriginsEnvVar]).size > 0;
 
 export const handler = fhirHandler({
-  capabilities: async (request) => ({ status: 200, body: capabilityStatement(request.baseUrl, software, startedAt) }),
+  capabilities: async (request) => ({ status: 200, body: capabilityStatement({ baseUrl: request.baseUrl, software, date: startedAt, cors }) }),
 });

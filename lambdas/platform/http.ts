@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { corsAllowedOriginsEnvVar, corsHeaders, parseOrigins } from '../contracts/cors';
 import { findRoute, type FhirInteraction, type RouteDefinition } from '../contracts/routes';
 import { FhirError, Invalid, ServiceUnavailable, UnsupportedMediaType } from '../fhir/errors';
 import { operationOutcome } from '../fhir/operation-outcome';
@@ -48,7 +49,7 @@ export function fhirHandler(interactions: Partial<Record<FhirInteraction, Intera
     if (!route || !serve) throw new Error(`This function does not serve ${event.httpMethod} ${event.resource}`);
     const response = await serve(toFhirRequest(event, route));
     logger.info('served', { route: `${route.method} ${route.path}`, status: response.status });
-    return toResult(response, event.requestContext.requestId);
+    return toResult(response, event);
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(core)
@@ -96,10 +97,15 @@ function baseUrlOf(event: APIGatewayProxyEvent, headers: Map<string, string | un
   return `${proto}://${host}${prefix}`;
 }
 
-function toResult(response: FhirResponse, requestId: string): APIGatewayProxyResult {
+/** Browser origins allowed by the stage; read once per execution environment. */
+let allowedOrigins: Set<string> | undefined;
+
+function toResult(response: FhirResponse, event: APIGatewayProxyEvent): APIGatewayProxyResult {
+  allowedOrigins ??= parseOrigins(process.env[corsAllowedOriginsEnvVar]);
+  const origin = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1];
   return {
     statusCode: response.status,
-    headers: { ...standardHeaders, 'X-Request-Id': requestId, ...response.headers },
+    headers: { ...standardHeaders, 'X-Request-Id': event.requestContext.requestId, ...corsHeaders(origin, allowedOrigins), ...response.headers },
     body: response.body === undefined ? '' : JSON.stringify(response.body),
   };
 }
@@ -112,7 +118,7 @@ function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatew
   if (known) {
     logger.info('refused', { resource: event.resource, method: event.httpMethod, status: known.status, error: known.name });
     const headers = known.status === 503 ? { 'Retry-After': '1' } : undefined;
-    return toResult({ status: known.status, body: operationOutcome(known.issues), headers }, requestId);
+    return toResult({ status: known.status, body: operationOutcome(known.issues), headers }, event);
   }
   // The message is left out: a driver's message can quote key values, which can identify a patient.
   logger.error('unhandled error', { resource: event.resource, method: event.httpMethod, error: error?.name, stack: framesOf(error) });
@@ -121,7 +127,7 @@ function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatew
       status: 500,
       body: operationOutcome([{ severity: 'error', code: 'exception', diagnostics: `Internal error; quote request id ${requestId}` }]),
     },
-    requestId,
+    event,
   );
 }
 

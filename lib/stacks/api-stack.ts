@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -18,8 +18,9 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acceptedScopes, allowedClientIdsEnvVar } from '../../lambdas/contracts/auth';
+import { corsAllowHeaders, corsAllowMethods, corsAllowedOriginsEnvVar, corsMaxAgeSeconds } from '../../lambdas/contracts/cors';
 import { functions, tableActions, type FunctionName } from '../../lambdas/contracts/functions';
-import { gatewayResponseBody, gatewayResponses, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
+import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
 import { routes } from '../../lambdas/contracts/routes';
 import { tables, type TableName } from '../../lambdas/contracts/tables';
 import type { StageConfig } from '../config';
@@ -47,6 +48,11 @@ export class ApiStack extends Stack {
     this.api = new RestApi(this, 'FhirApi', {
       description: `DSC FHIR R4 API (${config.stage})`,
       endpointTypes: [EndpointType.REGIONAL],
+      // Preflight (OPTIONS) methods answer browsers without a token; they reach no function.
+      defaultCorsPreflightOptions:
+        config.corsAllowedOrigins.length > 0
+          ? { allowOrigins: config.corsAllowedOrigins, allowHeaders: corsAllowHeaders, allowMethods: corsAllowMethods, maxAge: Duration.seconds(corsMaxAgeSeconds) }
+          : undefined,
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
@@ -89,7 +95,7 @@ export class ApiStack extends Stack {
         statusCode: response.statusCode === undefined ? undefined : String(response.statusCode),
         // Gateway response header values are mapping expressions: literals go in single quotes.
         responseHeaders: Object.fromEntries(
-          Object.entries({ 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...response.headers }).map(([name, value]) => [name, `'${value}'`]),
+          Object.entries({ ...gatewayResponseHeaders(config.corsAllowedOrigins.length > 0), ...response.headers }).map(([name, value]) => [name, `'${value}'`]),
         ),
         templates: { 'application/json': body, 'application/fhir+json': body },
       });
@@ -107,7 +113,10 @@ export class ApiStack extends Stack {
   /** One function per privilege group, each granted exactly the table access it declares. */
   private createFunctions(props: ApiStackProps): Record<FunctionName, NodejsFunction> {
     const entries = Object.entries(functions).map(([name, definition]) => {
-      const environment: Record<string, string> = { [allowedClientIdsEnvVar]: props.webClient.userPoolClientId };
+      const environment: Record<string, string> = {
+        [allowedClientIdsEnvVar]: props.webClient.userPoolClientId,
+        [corsAllowedOriginsEnvVar]: props.config.corsAllowedOrigins.join(','),
+      };
       const fn = new DscFunction(this, definition.id, { definition, environment, logRetention: props.logRetention }).function;
       for (const [tableName, access] of Object.entries(definition.tableAccess) as [TableName, keyof typeof tableActions][]) {
         const table = props.tables[tableName];

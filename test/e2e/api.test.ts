@@ -76,6 +76,29 @@ describe('the local stack, as a client that knows only stack.json sees it', () =
     expect(await json(read)).toEqual(body);
   });
 
+  it('lets the dev stage\'s browser origin in (preflight, answers and gateway errors), and no other', async () => {
+    const origin = 'http://localhost:5173';
+    const preflight = await fetch(`${info.apiUrl}/Patient/some-id`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
+
+    const token = await tokenFor('nurse');
+    const read = await fetch(`${info.apiUrl}/${info.demoPatients[0]}`, { headers: { Origin: origin, Authorization: `Bearer ${token}` } });
+    expect(read.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(read.headers.get('access-control-expose-headers')).toContain('ETag');
+    const foreign = await fetch(`${info.apiUrl}/${info.demoPatients[0]}`, { headers: { Origin: 'https://elsewhere.example.org', Authorization: `Bearer ${token}` } });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+
+    const unauthorized = await fetch(`${info.apiUrl}/${info.demoPatients[0]}`, { headers: { Origin: origin } });
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get('access-control-allow-origin')).toBe('*');
+    expect((await json(await call('/metadata'))).rest[0].security.cors).toBe(true);
+  });
+
   it('serves the demo patients it seeded', async () => {
     const token = await tokenFor('nurse');
     for (const reference of info.demoPatients) expect((await call(`/${reference}`, { token })).status).toBe(200);

@@ -34,9 +34,12 @@ describe('resolveStageConfig', () => {
     expect(() => resolveStageConfig('test', { test: { ...valid, region: 'us-east-1' } })).toThrow(/region: must be a Canadian region/);
   });
 
-  it('rejects unknown settings, bad accounts and plain-http callbacks, listing each problem', () => {
+  it('rejects unknown settings, bad accounts, plain-http callbacks and origins with paths, listing each problem', () => {
     const attempt = () =>
-      resolveStageConfig('test', { test: { ...valid, account: '123', oauthCallbackUrls: ['http://evil.example.org/cb'], colour: 'blue' } });
+      resolveStageConfig('test', {
+        test: { ...valid, account: '123', oauthCallbackUrls: ['http://evil.example.org/cb'], corsAllowedOrigins: ['https://app.example.org/'], colour: 'blue' },
+      });
+    expect(attempt).toThrow(/corsAllowedOrigins.0: must be an origin/);
     expect(attempt).toThrow(/account: must be a 12-digit AWS account id/);
     expect(attempt).toThrow(/oauthCallbackUrls.0: must be https/);
     expect(attempt).toThrow(/Unrecognized key.*colour/);

@@ -17,7 +17,7 @@ let api: Template;
 beforeAll(() => {
   const app = new App();
   const config = resolveStageConfig('test', {
-    test: { region: 'ca-central-1', authDomainPrefix: 'dsc-test', oauthCallbackUrls: ['https://app.example.org/cb'] },
+    test: { region: 'ca-central-1', authDomainPrefix: 'dsc-test', oauthCallbackUrls: ['https://app.example.org/cb'], corsAllowedOrigins: ['https://app.example.org'] },
   });
   const stacks = createDscStacks(app, config, '111111111111');
   security = Template.fromStack(stacks.security);
@@ -124,8 +124,28 @@ describe('api stack', () => {
     );
   }
 
-  it('has exactly the methods of the shared route table', () => {
-    expect(Object.keys(methodsByRoute()).sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());
+  it('has exactly the methods of the shared route table, besides CORS preflights', () => {
+    const methods = Object.keys(methodsByRoute()).filter((route) => !route.startsWith('OPTIONS '));
+    expect(methods.sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it('answers CORS preflights for the stage origins without a token, and reaches no function', () => {
+    const preflights = Object.entries(methodsByRoute()).filter(([route]) => route.startsWith('OPTIONS '));
+    expect(preflights.map(([route]) => route)).toEqual(expect.arrayContaining(routes.map((route) => `OPTIONS ${route.path}`)));
+    for (const [, method] of preflights) {
+      expect(method.AuthorizationType).toBe('NONE');
+      expect(method.Integration.Type).toBe('MOCK');
+      expect(JSON.stringify(method.Integration.IntegrationResponses)).toContain("'https://app.example.org'");
+    }
+  });
+
+  it('gives every function the stage origins, and gateway errors a CORS header so browsers can read a 401', () => {
+    const fns = Object.values(resourcesOf(api, 'AWS::Lambda::Function')).filter((fn) => fn.Properties.Handler === 'index.handler');
+    for (const fn of fns) expect(fn.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe('https://app.example.org');
+    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" }),
+    });
   });
 
   it('puts the Cognito authorizer, with access-token scopes, on every non-OPTIONS method but GET /metadata', () => {

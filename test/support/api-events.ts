@@ -3,7 +3,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 export const testClientId = 'web-client-id';
 
 /** Environment a record function receives from the API stack. */
-export const recordFunctionEnv = { RECORD_TABLE_NAME: 'record-table', AUDIT_TABLE_NAME: 'audit-table', ALLOWED_CLIENT_IDS: testClientId, AWS_REGION: 'ca-central-1' };
+export const testOrigin = 'https://app.example.org';
+export const recordFunctionEnv = {
+  RECORD_TABLE_NAME: 'record-table',
+  AUDIT_TABLE_NAME: 'audit-table',
+  ALLOWED_CLIENT_IDS: testClientId,
+  CORS_ALLOWED_ORIGINS: testOrigin,
+  AWS_REGION: 'ca-central-1',
+};
 
 export const staffClaims = (groups = 'physician') => ({
   sub: 'staff-sub',

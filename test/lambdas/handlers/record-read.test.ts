@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-d
 
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lambdaContext, loadRecordHandler, proxyEvent, staffClaims, type LambdaHandler } from '../../support/api-events';
+import { lambdaContext, loadRecordHandler, proxyEvent, staffClaims, testOrigin, type LambdaHandler } from '../../support/api-events';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 let handler: LambdaHandler;
@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 beforeEach(() => dynamo.reset());
 
-const read = (id: string, groups = 'nurse') =>
-  handler(proxyEvent({ method: 'GET', resource: '/Patient/{id}', path: `/Patient/${id}`, pathParameters: { id }, claims: staffClaims(groups) }), lambdaContext);
+const read = (id: string, groups = 'nurse', headers: Record<string, string> = {}) =>
+  handler(proxyEvent({ method: 'GET', resource: '/Patient/{id}', path: `/Patient/${id}`, pathParameters: { id }, claims: staffClaims(groups), headers }), lambdaContext);
 
 const stored = { resourceType: 'Patient', id: 'p1', meta: { versionId: '3', lastUpdated: '2026-11-25T10:00:00.000Z' } };
 
@@ -28,6 +28,13 @@ describe('record-read handler: GET /Patient/{id}', () => {
     const query = dynamo.commandCalls(QueryCommand)[0].args[0].input;
     expect(query).toMatchObject({ TableName: 'record-table', ConsistentRead: true, Limit: 1, ScanIndexForward: false });
     expect(dynamo.commandCalls(PutCommand)[0].args[0].input.TableName).toBe('audit-table');
+  });
+
+  it('lets the stage\'s browser origin read the answer, and no other origin', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [{ resource: JSON.stringify(stored) }] });
+    dynamo.on(PutCommand).resolves({});
+    expect((await read('p1', 'nurse', { origin: testOrigin })).headers).toMatchObject({ 'Access-Control-Allow-Origin': testOrigin, Vary: 'Origin' });
+    expect((await read('p1', 'nurse', { Origin: 'https://elsewhere.example.org' })).headers?.['Access-Control-Allow-Origin']).toBeUndefined();
   });
 
   it('answers 404 as an OperationOutcome for an unknown patient', async () => {
