@@ -36,7 +36,12 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const started = Date.now();
     serve(req, res, handlers, options)
-      .catch(() => send(res, { ...gatewayResponses.default5xx, statusCode: 502 }, options))
+      .catch((error: Error) => {
+        // As API Gateway does when an integration fails: 502, with the cause kept to the console.
+        options.log?.(`gateway error: ${error.name}`);
+        if (!res.headersSent) send(res, { ...gatewayResponses.default5xx, statusCode: 502 }, options);
+        else res.destroy();
+      })
       .finally(() => options.log?.(`${req.method} ${routeLabel(req)} ${res.statusCode} ${Date.now() - started} ms`));
   });
   await new Promise<void>((resolve, reject) => {

@@ -64,10 +64,21 @@ function matchTemplate(template: string, path: string): Record<string, string> |
   const matches = parts.every((part, i) => {
     const param = /^\{(\w+)\}$/.exec(part);
     if (!param) return part === segments[i];
-    pathParameters[param[1]] = decodeURIComponent(segments[i]);
+    const value = safeDecode(segments[i]);
+    if (value === undefined) return false;
+    pathParameters[param[1]] = value;
     return segments[i].length > 0;
   });
   return matches ? pathParameters : undefined;
+}
+
+/** A malformed percent-escape matches nothing, rather than failing the request. */
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 function splitPath(path: string): string[] {

@@ -28,6 +28,7 @@ describe('the route table', () => {
     expect(matchRoute('DELETE', '/Patient/1')).toBeUndefined();
     expect(matchRoute('GET', '/Patient/1/extra')).toBeUndefined();
     expect(matchRoute('GET', '/Patient//')).toBeUndefined();
+    expect(matchRoute('GET', '/Patient/%E0%A4%A')).toBeUndefined();
   });
 
   it('accepts staff sign-in tokens and the matching custom scope for each access level', () => {
