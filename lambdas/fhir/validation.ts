@@ -20,10 +20,6 @@ const schemaFactories: Record<string, () => ResourceSchema> = {
 };
 const schemas = new Map<string, ResourceSchema>();
 
-export function isValidatedType(resourceType: string): boolean {
-  return Object.hasOwn(schemaFactories, resourceType);
-}
-
 /** Returns the problems found; an empty list means the resource is structurally valid. */
 export function validateResource(resourceType: string, resource: unknown): OutcomeIssue[] {
   let schema = schemas.get(resourceType);
