@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../../lambdas/contracts/functions';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 
@@ -14,11 +15,56 @@ function synth(...args: string[]) {
   return { ...result, out };
 }
 
+/** Imports a synthesized bundle in a fresh Node process, as Lambda would, and hands it one event. */
+function invokeBundle(bundle: string, event: object): { statusCode: number; body: string } {
+  const script = `
+    const { handler } = await import(${JSON.stringify(bundle)});
+    const result = await handler(${JSON.stringify(event)}, { awsRequestId: 'smoke', functionName: 'smoke' });
+    process.stdout.write(JSON.stringify(result));`;
+  const env = { ...process.env, RECORD_TABLE_NAME: 'record', AUDIT_TABLE_NAME: 'audit', ALLOWED_CLIENT_IDS: 'client', AWS_REGION: 'ca-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bundle ${bundle} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
 describe('cdk synth', () => {
+  let synthesized: ReturnType<typeof synth>;
+  beforeAll(() => {
+    synthesized = synth();
+  });
+
   it('synthesizes the four stacks of the default stage offline', () => {
-    const result = synth();
-    expect(result.status, result.stderr).toBe(0);
-    for (const stack of ['Security', 'Data', 'Auth', 'Api']) expect(existsSync(path.join(result.out, `Dsc-dev-${stack}.template.json`))).toBe(true);
+    expect(synthesized.status, synthesized.stderr).toBe(0);
+    for (const stack of ['Security', 'Data', 'Auth', 'Api']) expect(existsSync(path.join(synthesized.out, `Dsc-dev-${stack}.template.json`))).toBe(true);
+  });
+
+  it('bundles functions that load as ES modules and answer: metadata with 200, record functions with 401 before any AWS call', () => {
+    const template = JSON.parse(readFileSync(path.join(synthesized.out, 'Dsc-dev-Api.template.json'), 'utf8'));
+    const bundleOf = (id: string) => {
+      const [resource] = Object.entries<any>(template.Resources).filter(([logicalId, r]) => logicalId.startsWith(id) && r.Type === 'AWS::Lambda::Function');
+      return path.join(synthesized.out, resource[1].Metadata['aws:asset:path'], 'index.mjs');
+    };
+    const request = (method: string, resource: string, pathName: string) => ({
+      resource,
+      path: pathName,
+      httpMethod: method,
+      headers: { Host: 'api.example.org', 'Content-Type': 'application/fhir+json' },
+      pathParameters: resource.includes('{id}') ? { id: 'x' } : null,
+      body: method === 'POST' ? '{"resourceType":"Patient"}' : null,
+      requestContext: { path: `/r4${pathName}`, requestId: 'smoke', identity: {} },
+    });
+
+    const metadata = invokeBundle(bundleOf(functions.metadata.id), request('GET', '/metadata', '/metadata'));
+    expect(metadata.statusCode).toBe(200);
+    expect(JSON.parse(metadata.body).resourceType).toBe('CapabilityStatement');
+    for (const [id, method, resource, pathName] of [
+      [functions.recordRead.id, 'GET', '/Patient/{id}', '/Patient/x'],
+      [functions.recordWrite.id, 'POST', '/Patient', '/Patient'],
+    ]) {
+      const result = invokeBundle(bundleOf(id), request(method, resource, pathName));
+      expect(result.statusCode, id).toBe(401);
+      expect(JSON.parse(result.body).resourceType).toBe('OperationOutcome');
+    }
   });
 
   it('fails with a clear message for an unknown stage', () => {
