@@ -9,9 +9,11 @@ export const handler = fhirHandler({
     const context = requestContextOf(request);
     const created = await record.create(context, request.route.resourceType!, () => jsonBody(request));
     const { resourceType, id, meta } = created;
+    // FHIR's Prefer: return=minimal asks for the headers alone.
+    const minimal = /return=minimal/i.test(request.header('prefer') ?? '');
     return {
       status: 201,
-      body: created,
+      body: minimal ? undefined : created,
       headers: {
         Location: `${request.baseUrl}/${resourceType}/${id}/_history/${meta.versionId}`,
         ETag: `W/"${meta.versionId}"`,

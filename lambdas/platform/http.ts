@@ -27,11 +27,11 @@ export interface FhirResponse {
 export type InteractionHandler = (request: FhirRequest) => Promise<FhirResponse>;
 
 const fhirJson = 'application/fhir+json; charset=utf-8';
-const jsonMediaTypes = new Set(['application/fhir+json', 'application/json']);
+// application/json+fhir is the DSTU2 name, still sent by older clients.
+const jsonMediaTypes = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 
 /** Headers on every response; PHI must never sit in a shared or browser cache. */
 const standardHeaders = {
-  'Content-Type': fhirJson,
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
@@ -105,7 +105,13 @@ function toResult(response: FhirResponse, event: APIGatewayProxyEvent): APIGatew
   const origin = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1];
   return {
     statusCode: response.status,
-    headers: { ...standardHeaders, 'X-Request-Id': event.requestContext.requestId, ...corsHeaders(origin, allowedOrigins), ...response.headers },
+    headers: {
+      ...(response.body === undefined ? {} : { 'Content-Type': fhirJson }),
+      ...standardHeaders,
+      'X-Request-Id': event.requestContext.requestId,
+      ...corsHeaders(origin, allowedOrigins),
+      ...response.headers,
+    },
     body: response.body === undefined ? '' : JSON.stringify(response.body),
   };
 }

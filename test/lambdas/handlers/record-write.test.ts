@@ -44,6 +44,30 @@ describe('record-write handler: POST /Patient', () => {
     expect(items.map((item) => item.Put?.TableName)).toEqual(['record-table', 'audit-table']);
   });
 
+  it('accepts the legacy application/json+fhir media type', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    expect((await post(JSON.stringify({ resourceType: 'Patient' }), { contentType: 'application/json+fhir; charset=utf-8' })).statusCode).toBe(201);
+  });
+
+  it('answers with headers only when the client prefers return=minimal', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const result = await handler(
+      proxyEvent({
+        method: 'POST',
+        resource: '/Patient',
+        path: '/Patient',
+        body: JSON.stringify({ resourceType: 'Patient' }),
+        headers: { 'Content-Type': 'application/fhir+json', Prefer: 'return=minimal' },
+        claims: staffClaims(),
+      }),
+      lambdaContext,
+    );
+    expect(result.statusCode).toBe(201);
+    expect(result.body).toBe('');
+    expect(result.headers?.['Content-Type']).toBeUndefined();
+    expect(result.headers?.Location).toMatch(/\/Patient\/[0-9a-f-]{36}\/_history\/1$/);
+  });
+
   it('answers 503 with Retry-After when DynamoDB throttles', async () => {
     dynamo.on(TransactWriteCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     const result = await post(JSON.stringify({ resourceType: 'Patient' }));
