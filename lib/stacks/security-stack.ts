@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
@@ -48,6 +48,18 @@ export class SecurityStack extends Stack {
       encryptionKey: trailKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // CloudTrail encrypts each log file with the trail key; the Trail construct does not grant it.
+    const cloudTrail = new ServicePrincipal('cloudtrail.amazonaws.com');
+    trailKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudTrailEncryptsLogFiles',
+        principals: [cloudTrail],
+        actions: ['kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${this.partition}:cloudtrail:*:${this.account}:trail/*` } },
+      }),
+    );
+    trailKey.addToResourcePolicy(new PolicyStatement({ sid: 'CloudTrailDescribesKey', principals: [cloudTrail], actions: ['kms:DescribeKey'], resources: ['*'] }));
     // CloudWatch Logs encrypts the trail's log group with the trail key.
     trailKey.grantEncryptDecrypt(new ServicePrincipal(`logs.${this.region}.amazonaws.com`));
 

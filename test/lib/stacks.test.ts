@@ -101,6 +101,20 @@ describe('security stack', () => {
     });
   });
 
+  it('lets CloudTrail, and only for this account\'s trails, encrypt log files with the trail key', () => {
+    security.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: 'kms:GenerateDataKey*',
+            Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': Match.anyValue() } },
+          }),
+        ]),
+      }),
+    });
+  });
+
   it('stores trail files in a versioned, object-locked, private bucket', () => {
     security.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
