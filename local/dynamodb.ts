@@ -63,6 +63,7 @@ export function createTableInput(definition: TableDefinition) {
       { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
       { AttributeName: sortKey.name, KeyType: 'RANGE' as const },
     ],
+    ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
   };
 }
 

@@ -1,41 +1,41 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import * as path from 'node:path';
 import { acceptedScopes } from '../lambdas/contracts/auth';
-import { functions, type FunctionName } from '../lambdas/contracts/functions';
+import type { FunctionName } from '../lambdas/contracts/functions';
 import { preflightHeaders } from '../lambdas/contracts/cors';
-import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, type GatewayResponseDefinition } from '../lambdas/contracts/gateway-responses';
-import { isRoutedPath, matchRoute, type RouteDefinition } from '../lambdas/contracts/routes';
+import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, methodNotAllowedResponse, type GatewayResponseDefinition } from '../lambdas/contracts/gateway-responses';
+import { matchRoute, methodsOf, resolveResource, type RouteDefinition } from '../lambdas/contracts/routes';
 import { listClaim } from '../lambdas/access/principal';
 import type { Verification } from './token-verifier';
 
-type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+import type { FunctionHost } from './functions/function-host';
 
 export interface GatewayOptions {
   readonly port: number;
   readonly verifyToken: (token: string) => Promise<Verification>;
   /** Browser origins let in; empty means no CORS, as on a stage without origins. */
   readonly allowedOrigins: ReadonlySet<string>;
+  /** The deployed functions, each running in its own worker (see FunctionHost). */
+  readonly functions: ReadonlyMap<FunctionName, FunctionHost>;
   /** Called once per request with a line for the console; no PHI (no ids, no bodies). */
   readonly log?: (line: string) => void;
 }
 
 /** API Gateway's own payload limit. */
 const maxBodyBytes = 10 * 1024 * 1024;
-const repositoryRoot = path.resolve(__dirname, '..');
 
 /**
- * A local stand-in for API Gateway: routes by the shared route table, authorizes like the
- * Cognito authorizer, builds REST (v1) proxy events and calls the very handler modules that
- * are deployed. Handlers are imported only after the caller has set their environment.
+ * A local stand-in for API Gateway: resolves resources and methods by the shared route table
+ * (literal segments before parameters, 405 with Allow for a known path), authorizes like the
+ * Cognito authorizer, builds REST (v1) proxy events with the body base64-encoded (the API's
+ * binary media types are every type) and invokes the very handler modules that are deployed.
  */
 export async function startGateway(options: GatewayOptions): Promise<Server> {
-  const handlers = await loadHandlers();
   const server = createServer((req, res) => {
     const started = Date.now();
-    serve(req, res, handlers, options)
+    serve(req, res, options)
       .catch((error: Error) => {
         // As API Gateway does when an integration fails: 502, with the cause kept to the console.
         options.log?.(`gateway error: ${error.name}`);
@@ -51,25 +51,21 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
   return server;
 }
 
-async function loadHandlers(): Promise<Record<FunctionName, LambdaHandler>> {
-  const loaded = await Promise.all(
-    Object.entries(functions).map(async ([name, definition]) => {
-      const module = (await import(path.join(repositoryRoot, definition.entry))) as { handler: LambdaHandler };
-      return [name, module.handler] as const;
-    }),
-  );
-  return Object.fromEntries(loaded) as Record<FunctionName, LambdaHandler>;
-}
-
-async function serve(req: IncomingMessage, res: ServerResponse, handlers: Record<FunctionName, LambdaHandler>, options: GatewayOptions): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway.local');
+  const resource = resolveResource(url.pathname);
   // Preflight methods exist on every routed path once CORS is on; they need no token.
-  if (req.method === 'OPTIONS' && options.allowedOrigins.size > 0 && isRoutedPath(url.pathname)) {
-    res.writeHead(204, preflightHeaders(req.headers.origin, options.allowedOrigins));
+  if (req.method === 'OPTIONS' && options.allowedOrigins.size > 0 && resource) {
+    res.writeHead(204, preflightHeaders(req.headers.origin, options.allowedOrigins, methodsOf(resource.resourcePath)));
     return void res.end();
   }
   const match = matchRoute(req.method ?? 'GET', url.pathname);
   if (!match) return send(res, gatewayResponses.noSuchRoute, options);
+  if (match.kind === 'method-not-allowed') {
+    const answer = methodNotAllowedResponse(match.allowed);
+    res.writeHead(answer.statusCode, { ...gatewayResponseHeaders(options.allowedOrigins.size > 0), ...answer.headers });
+    return void res.end(answer.body);
+  }
 
   let claims: JwtPayload | undefined;
   if (match.route.access !== 'public') {
@@ -84,8 +80,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, handlers: Record
   if (body === undefined) return send(res, gatewayResponses.tooLarge, options);
 
   const event = proxyEvent(req, url, match.route, match.pathParameters, body, claims);
-  const functionName = match.route.function;
-  const result = await handlers[functionName](event, lambdaContext(functionName, event.requestContext.requestId));
+  const host = options.functions.get(match.route.function);
+  if (!host) throw new Error(`function ${match.route.function} is not running`);
+  const result = await host.invoke<APIGatewayProxyResult>(event, lambdaContext(match.route.function, event.requestContext.requestId));
   res.writeHead(result.statusCode, result.headers as Record<string, string>);
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
@@ -102,6 +99,7 @@ function hasAcceptedScope(claims: JwtPayload, route: RouteDefinition): boolean {
   return acceptedScopes(route.access).some((scope) => granted.includes(scope));
 }
 
+/** The body's bytes, base64-encoded as API Gateway hands binary media types over; undefined if too large. */
 function readBody(req: IncomingMessage): Promise<string | null | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -110,7 +108,7 @@ function readBody(req: IncomingMessage): Promise<string | null | undefined> {
       size += chunk.length;
       if (size <= maxBodyBytes) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > maxBodyBytes ? undefined : size === 0 ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > maxBodyBytes ? undefined : size === 0 ? null : Buffer.concat(chunks).toString('base64')));
     req.on('error', reject);
   });
 }
@@ -146,7 +144,7 @@ function proxyEvent(
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
     body,
-    isBase64Encoded: false,
+    isBase64Encoded: body !== null,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -184,7 +182,8 @@ function stringifyClaims(claims: JwtPayload): Record<string, string> {
   return Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]));
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
+/** The plain-data part of a Lambda context; the worker adds the methods. */
+function lambdaContext(functionName: string, requestId: string): Record<string, unknown> {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: `dsc-local-${functionName}`,
@@ -194,10 +193,6 @@ function lambdaContext(functionName: string, requestId: string): Context {
     awsRequestId: requestId,
     logGroupName: `/local/dsc/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 
@@ -208,6 +203,6 @@ function send(res: ServerResponse, response: GatewayResponseDefinition, options:
 
 /** Method and route template only: concrete paths can hold patient ids. */
 function routeLabel(req: IncomingMessage): string {
-  const match = matchRoute(req.method ?? 'GET', new URL(req.url ?? '/', 'http://gateway.local').pathname);
-  return match ? match.route.path : '(no route)';
+  const resource = resolveResource(new URL(req.url ?? '/', 'http://gateway.local').pathname);
+  return resource ? resource.resourcePath : '(no route)';
 }

@@ -3,18 +3,19 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { allowedClientIdsEnvVar } from '../lambdas/contracts/auth';
 import { corsAllowedOriginsEnvVar, parseOrigins } from '../lambdas/contracts/cors';
+import { functionNames, type DeploymentValues, type FunctionName } from '../lambdas/contracts/functions';
 import { tables } from '../lambdas/contracts/tables';
-import { DynamoDbAccessJournal } from '../lambdas/audit/dynamodb-access-journal';
 import { validateResource } from '../lambdas/fhir/validation';
-import { RecordInteractions, type RequestContext } from '../lambdas/record/interactions';
-import { DynamoDbRecordStore } from '../lambdas/store/dynamodb-record-store';
+import { writeServices } from '../lambdas/record/compose-write';
+import type { RequestContext } from '../lambdas/record/request-context';
 import cdkJson from '../cdk.json';
 import { resolveStageConfig } from '../lib/config';
 import { Children } from './children';
+import { FunctionHost } from './functions/function-host';
+import { StreamPoller } from './stream-poller';
 import { cognitoEndpoint, localRegion, provisionPool, startCognitoLocal } from './cognito';
-import { demoPatients, demoUsers, type DemoUser } from './demo-data';
+import { demoPatients, demoResources, demoUsers, type DemoUser } from './demo-data';
 import { endpointOf, ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { startGateway } from './gateway';
 import { assertPortFree, StartupError } from './ports';
@@ -44,6 +45,8 @@ export interface StackInfo {
 export interface LocalStack {
   readonly info: StackInfo;
   readonly stackFile: string;
+  /** Resolves once the index processor has caught up with every write made so far. */
+  indexed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,10 +68,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const children = new Children((message) => (ready ? options.onCrash(message) : failStartup(new StartupError(message))));
   const scratch = options.inMemory ? mkdtempSync(path.join(tmpdir(), 'dsc-cognito-')) : undefined;
   let gateway: Server | undefined;
+  let poller: StreamPoller | undefined;
+  const hosts = new Map<FunctionName, FunctionHost>();
   const stop = async () => {
     const closed = new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
     gateway?.closeAllConnections(); // keep-alive clients must not hold the shutdown open
     await closed;
+    await poller?.stop();
+    await Promise.all([...hosts.values()].map((host) => host.stop()));
     await children.stopAll();
     rmSync(stackFile, { force: true });
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -84,25 +91,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const tableNames = await ensureTables(dynamoDb);
     const pool = await provisionPool(cognito, demoUsers);
 
-    // The handlers run in this process with the environment the API stack gives their functions.
+    // Each function runs in its own worker with the environment the API stack gives it, plus what
+    // Lambda itself provides (region, credentials; here DynamoDB Local's endpoint).
     const dynamoDbEndpoint = endpointOf(options.dynamoDbPort);
     const allowedOrigins = localCorsOrigins();
-    Object.assign(process.env, {
-      [corsAllowedOriginsEnvVar]: [...allowedOrigins].join(','),
+    const values: DeploymentValues = { tableNames, allowedClientIds: [pool.clientId], corsAllowedOrigins: [...allowedOrigins] };
+    const runtime = {
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
-      [tables.record.nameEnvVar]: tableNames.record,
-      [tables.audit.nameEnvVar]: tableNames.audit,
-      [allowedClientIdsEnvVar]: pool.clientId,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    };
+    for (const host of await Promise.all(functionNames.map((name) => FunctionHost.start(name, values, runtime)))) hosts.set(host.name, host);
+    const indexer = hosts.get('searchIndexer')!;
+    poller = new StreamPoller(dynamoDb, {
+      endpoint: dynamoDbEndpoint,
+      region: localRegion,
+      credentials: localCredentials,
+      tableName: tableNames.record,
+      deliver: (event) => indexer.invoke(event, { functionName: 'dsc-local-searchIndexer', awsRequestId: 'stream' }),
+      onError: (message) => options.log(message),
     });
-    await seedDemoPatients(DynamoDBDocumentClient.from(dynamoDb), tableNames);
+    poller.start();
+    await seedDemoData(DynamoDBDocumentClient.from(dynamoDb), tableNames);
 
     const issuer = `${cognitoEndpoint(options.cognitoPort)}/${pool.userPoolId}`;
     const verifyToken = await createTokenVerifier({ issuer, allowedClientIds: [pool.clientId] });
-    gateway = await startGateway({ port: options.apiPort, verifyToken, allowedOrigins, log: options.log });
+    gateway = await startGateway({ port: options.apiPort, verifyToken, allowedOrigins, functions: hosts, log: options.log });
 
     const info: StackInfo = {
       apiUrl: `http://127.0.0.1:${options.apiPort}`,
@@ -120,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     writeFileSync(`${stackFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
     renameSync(`${stackFile}.tmp`, stackFile);
     ready = true;
-    return { info, stackFile, stop };
+    return { info, stackFile, stop, indexed: () => poller?.drained() ?? Promise.resolve() };
   } catch (error) {
     await stop();
     throw error;
@@ -132,14 +149,12 @@ const seedContext: RequestContext = {
   requestId: 'local-demo-data',
 };
 
-/** Loads the demo patients through the same create interaction as the API, journal entries included. */
-async function seedDemoPatients(client: DynamoDBDocumentClient, names: { record: string; audit: string }): Promise<void> {
-  const store = new DynamoDbRecordStore(client, names);
-  const journal = new DynamoDbAccessJournal(client, names.audit);
-  for (const patient of demoPatients) {
-    if (await store.readCurrent(patient.resourceType, patient.id)) continue;
-    const record = new RecordInteractions({ store, journal, validate: validateResource, newId: () => patient.id });
-    await record.create(seedContext, patient.resourceType, () => structuredClone(patient));
+/** Loads the demo resources through the same write service as the API (update as create keeps their ids), journal entries included. */
+async function seedDemoData(client: DynamoDBDocumentClient, names: { record: string; audit: string }): Promise<void> {
+  const { store, writer } = writeServices(client, names, validateResource);
+  for (const resource of demoResources) {
+    if (await store.readCurrent(resource.resourceType, resource.id)) continue;
+    await writer.update(seedContext, resource.resourceType, resource.id, () => structuredClone(resource));
   }
 }
 

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { Unauthenticated } from '../fhir/errors';
 import { isRole, type Role } from './roles';
 
@@ -12,12 +11,12 @@ export interface Principal {
 }
 
 /**
- * Builds the principal from verified claims only. API Gateway has already checked the
- * signature, issuer, expiry and scopes; here we also insist on an access token from one of
- * this deployment's app clients, which the Cognito authorizer does not check.
+ * Builds the principal from verified claims only (the authorizer's, never the request's). API
+ * Gateway has already checked the signature, issuer, expiry and scopes; here we also insist on
+ * an access token from one of this deployment's app clients, which the Cognito authorizer does
+ * not check.
  */
-export function principalFromEvent(event: APIGatewayProxyEvent, allowedClientIds: ReadonlySet<string>): Principal {
-  const claims = event.requestContext.authorizer?.claims as Record<string, unknown> | undefined;
+export function principalFromClaims(claims: Record<string, unknown> | undefined, allowedClientIds: ReadonlySet<string>): Principal {
   if (!claims) throw new Unauthenticated('No verified identity on the request');
   if (claims.token_use !== 'access') throw new Unauthenticated('An access token is required');
   const clientId = stringClaim(claims, 'client_id');

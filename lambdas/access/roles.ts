@@ -1,4 +1,4 @@
-import type { FhirInteraction } from '../contracts/routes';
+import type { DataCategory } from './categories';
 
 /**
  * Staff roles are Cognito groups. The auth stack creates one group per role, the local
@@ -21,30 +21,27 @@ export const roleDescriptions: Record<Role, string> = {
   nurse: 'Nurses: read and record clinical data',
   'allied-health': 'Allied health professionals: read clinical data',
   'social-worker': 'Social workers: read demographic data',
-  clerk: 'Admission and registration clerks: register and look up patients',
-  'privacy-officer': 'Privacy officers: consult the access journal and patient demographics',
-  'user-admin': 'User administrators: manage staff accounts; no clinical data (separation of duties)',
-  integration: 'System integrations of the network',
+  clerk: 'Admission and registration clerks: register patients and schedule, no clinical data',
+  'privacy-officer': 'Privacy officers: the access journal, consents and patient demographics; no clinical data',
+  'user-admin': 'User administrators: manage staff accounts; no patient data (separation of duties)',
+  integration: 'System integrations of the network (loaders, migrations): every category but the journal',
 };
 
-type ClinicalInteraction = Exclude<FhirInteraction, 'capabilities'>;
+/** Reading covers read, vread, history, search and operations; writing covers create, update, patch and delete. */
+export type AccessKind = 'read' | 'write';
 
-/** Which interactions each role may use, per resource type. Absent means denied. */
-export const roleMatrix: Record<Role, Partial<Record<string, readonly ClinicalInteraction[]>>> = {
-  physician: { Patient: ['read', 'create'] },
-  nurse: { Patient: ['read', 'create'] },
-  'allied-health': { Patient: ['read'] },
-  'social-worker': { Patient: ['read'] },
-  clerk: { Patient: ['read', 'create'] },
-  'privacy-officer': { Patient: ['read'] },
+/** Which access each role has, per data category. Absent means denied. */
+export const roleMatrix: Record<Role, Partial<Record<DataCategory, readonly AccessKind[]>>> = {
+  physician: { demographics: ['read', 'write'], scheduling: ['read', 'write'], clinical: ['read', 'write'], financial: ['read'], consent: ['read', 'write'], reference: ['read'] },
+  nurse: { demographics: ['read', 'write'], scheduling: ['read', 'write'], clinical: ['read', 'write'], financial: ['read'], consent: ['read', 'write'], reference: ['read'] },
+  'allied-health': { demographics: ['read'], scheduling: ['read'], clinical: ['read'], reference: ['read'] },
+  'social-worker': { demographics: ['read'], scheduling: ['read'], reference: ['read'] },
+  clerk: { demographics: ['read', 'write'], scheduling: ['read', 'write'], financial: ['read', 'write'], reference: ['read'] },
+  'privacy-officer': { demographics: ['read'], consent: ['read', 'write'] },
   'user-admin': {},
-  integration: { Patient: ['read', 'create'] },
+  integration: { demographics: ['read', 'write'], scheduling: ['read', 'write'], clinical: ['read', 'write'], financial: ['read', 'write'], consent: ['read', 'write'], reference: ['read', 'write'] },
 };
 
 export function isRole(name: string): name is Role {
   return (roles as readonly string[]).includes(name);
-}
-
-export function rolesPermit(userRoles: readonly Role[], resourceType: string, interaction: ClinicalInteraction): boolean {
-  return userRoles.some((role) => roleMatrix[role][resourceType]?.includes(interaction) ?? false);
 }

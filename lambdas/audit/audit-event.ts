@@ -12,9 +12,11 @@ export type AccessOutcome = 'success' | 'denied' | 'not-found' | 'failed';
 export interface AccessFacts {
   readonly principal: Principal;
   readonly interaction: Exclude<FhirInteraction, 'capabilities'>;
-  /** The resource acted on, e.g. `Patient/123`; absent for a search. */
-  readonly entity?: string;
-  /** The person whose information it is, e.g. `Patient/123`: the journal is kept per person. */
+  /** The resources acted on or returned, e.g. `Observation/123`. */
+  readonly entities?: readonly string[];
+  /** The search or operation asked for, as the client sent it (kept only in the journal, which may hold PHI). */
+  readonly query?: string;
+  /** The person whose information it is, e.g. `Patient/123`, or the resource type when no person is concerned: the journal is kept per person. */
   readonly patient: string;
   readonly outcome: AccessOutcome;
   readonly recorded: Date;
@@ -30,7 +32,22 @@ export interface AuditEvent {
   readonly [element: string]: unknown;
 }
 
-const actionCodes: Record<AccessFacts['interaction'], string> = { read: 'R', create: 'C' };
+/** http://hl7.org/fhir/audit-event-action: create, read, update, delete, execute (searches and operations). */
+const actionCodes: Record<AccessFacts['interaction'], string> = {
+  create: 'C',
+  read: 'R',
+  vread: 'R',
+  'history-instance': 'R',
+  'history-type': 'R',
+  update: 'U',
+  patch: 'U',
+  'conditional-update': 'U',
+  'conditional-patch': 'U',
+  delete: 'D',
+  'conditional-delete': 'D',
+  'search-type': 'E',
+  'instance-operation': 'E',
+};
 /** http://hl7.org/fhir/audit-event-outcome: 0 success, 4 minor failure, 8 serious failure. */
 const outcomeCodes: Record<AccessOutcome, string> = { success: '0', 'not-found': '4', denied: '4', failed: '8' };
 
@@ -60,14 +77,19 @@ export function auditEventFor(facts: AccessFacts): AuditEvent {
       type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '3', display: 'Web Server' }],
     },
     entity: [
-      { what: { reference: facts.patient }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1' }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' } },
-      ...(facts.entity && facts.entity !== facts.patient
-        ? [{ what: { reference: facts.entity }, type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' } }]
-        : []),
+      facts.patient.includes('/')
+        ? { what: { reference: facts.patient }, type: entityType('1'), role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' } }
+        : { what: { display: facts.patient }, type: entityType('2') },
+      ...(facts.entities ?? []).filter((entity) => entity !== facts.patient).map((entity) => ({ what: { reference: entity }, type: entityType('2') })),
+      ...(facts.query !== undefined ? [{ type: entityType('2'), role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '24' }, query: Buffer.from(facts.query).toString('base64') }] : []),
     ],
     extension: [
       ...(facts.userAgent ? [{ url: 'urn:dsc:audit:user-agent', valueString: facts.userAgent }] : []),
       { url: 'urn:dsc:audit:request-id', valueString: facts.requestId },
     ],
   };
+}
+
+function entityType(code: '1' | '2') {
+  return { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code };
 }

@@ -5,9 +5,8 @@
  */
 export const corsAllowedOriginsEnvVar = 'CORS_ALLOWED_ORIGINS';
 
-export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Exist', 'If-None-Match', 'Prefer'];
+export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Exist', 'If-None-Match', 'If-Modified-Since', 'Prefer'];
 export const corsExposeHeaders = ['Location', 'ETag', 'Last-Modified', 'X-Request-Id'];
-export const corsAllowMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export const corsMaxAgeSeconds = 3600;
 
 /**
@@ -21,13 +20,13 @@ export function corsHeaders(origin: string | undefined, allowed: ReadonlySet<str
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': corsExposeHeaders.join(', '), Vary: 'Origin' };
 }
 
-/** The extra headers of a preflight answer to an allowed origin. */
-export function preflightHeaders(origin: string | undefined, allowed: ReadonlySet<string>): Record<string, string> {
+/** The extra headers of a preflight answer to an allowed origin; it lists only the methods the path serves. */
+export function preflightHeaders(origin: string | undefined, allowed: ReadonlySet<string>, methods: readonly string[]): Record<string, string> {
   const headers = corsHeaders(origin, allowed);
   if (!headers['Access-Control-Allow-Origin']) return headers;
   return {
     ...headers,
-    'Access-Control-Allow-Methods': corsAllowMethods.join(','),
+    'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(','),
     'Access-Control-Allow-Headers': corsAllowHeaders.join(','),
     'Access-Control-Max-Age': String(corsMaxAgeSeconds),
   };

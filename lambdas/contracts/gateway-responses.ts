@@ -42,3 +42,18 @@ export function gatewayResponseBody(response: GatewayResponseDefinition): string
 export function gatewayResponseHeaders(cors: boolean): Record<string, string> {
   return { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}) };
 }
+
+/**
+ * A known path with a method it does not serve: 405 with `Allow`, from the gateway itself (an
+ * `ANY` mock method on each API Gateway resource; the local gateway answers the same).
+ */
+export function methodNotAllowedResponse(allowed: readonly string[]) {
+  return {
+    statusCode: 405,
+    headers: { Allow: allowed.join(', ') },
+    body: JSON.stringify({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'not-supported', diagnostics: `This method is not supported here; use ${allowed.join(', ')}` }],
+    }),
+  };
+}

@@ -16,14 +16,23 @@ export interface TableDefinition {
   readonly nameEnvVar: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
+  /** A change stream, for work that may lag the write (search index entries). */
+  readonly stream?: 'NEW_IMAGE';
 }
 
-/** Every version of every resource: pk `<type>#<id>`, sk `v#<zero-padded version>`. */
+/**
+ * The record: every version of every resource (pk `<type>#<id>`, sk `v#<zero-padded version>`),
+ * plus the index items that must be read-your-writes (identifiers, the patient compartment,
+ * conditional-create guards), written in the same transaction as the version, and the search
+ * index items that the index processor derives from the stream. `lambdas/store/keys.ts` has the
+ * whole key design.
+ */
 export const recordTable = {
   id: 'RecordTable',
   nameEnvVar: 'RECORD_TABLE_NAME',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
+  stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
 /** The access journal (LRSSS): append-only AuditEvents, pk `<subject reference>`, sk `<recorded>#<event id>`. */
@@ -36,3 +45,4 @@ export const auditTable = {
 
 export const tables = { record: recordTable, audit: auditTable } as const;
 export type TableName = keyof typeof tables;
+export const tableNames = Object.keys(tables) as TableName[];

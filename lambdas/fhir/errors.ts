@@ -13,6 +13,8 @@ export interface OutcomeIssue {
 
 export abstract class FhirError extends Error {
   abstract readonly status: number;
+  /** Extra response headers (Allow, Retry-After…). */
+  readonly headers?: Readonly<Record<string, string>>;
 
   constructor(readonly issues: readonly OutcomeIssue[]) {
     super(issues.map((issue) => issue.diagnostics).join('; '));
@@ -41,6 +43,28 @@ export class Invalid extends FhirError {
 export class Unauthenticated extends fhirError(401, 'login') {}
 export class Forbidden extends fhirError(403, 'forbidden') {}
 export class NotFound extends fhirError(404, 'not-found') {}
+export class NotAcceptable extends fhirError(406, 'not-supported') {}
 export class VersionConflict extends fhirError(409, 'conflict') {}
+/** A resource that existed and was deleted (R4: read of a deleted resource is 410). */
+export class Gone extends fhirError(410, 'deleted') {}
+/** A stale If-Match, or conditional criteria matching several resources. */
+export class PreconditionFailed extends fhirError(412, 'conflict') {}
+export class PayloadTooLarge extends fhirError(413, 'too-long') {}
 export class UnsupportedMediaType extends fhirError(415, 'not-supported') {}
+/** Valid FHIR that breaks a business rule (e.g. a patch whose result is invalid). */
+export class Unprocessable extends FhirError {
+  readonly status = 422;
+  constructor(issues: readonly OutcomeIssue[] | string) {
+    super(typeof issues === 'string' ? [{ severity: 'error', code: 'processing', diagnostics: issues }] : issues);
+  }
+}
 export class ServiceUnavailable extends fhirError(503, 'transient') {}
+
+export class MethodNotAllowed extends FhirError {
+  readonly status = 405;
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(method: string, allowed: readonly string[]) {
+    super([{ severity: 'error', code: 'not-supported', diagnostics: `${method} is not supported here; use ${allowed.join(', ')}` }]);
+    this.headers = { Allow: allowed.join(', ') };
+  }
+}

@@ -1,65 +1,43 @@
-import { createPatientSchema } from '@solarahealth/fhir-r4';
 import type { OutcomeIssue } from './errors';
+import { resourceTypes, validate } from './validation/generated/fhir-r4';
+import { toIssues } from './validation/issues';
 
 /**
- * Structural validation of a FHIR R4 resource against the generated R4 Zod schemas
- * (@solarahealth/fhir-r4): unknown elements, wrong types, bad codes and malformed
- * primitives are rejected. Only the types the API serves have a validator here, so the
- * write function bundles just those schemas.
+ * Structural validation of any FHIR R4 (4.0.1) resource: unknown elements, wrong JSON types,
+ * missing required elements (choices included), empty arrays and objects, codes outside required
+ * value sets, malformed or impossible primitive values (2021-02-30, a time without a zone, bad
+ * base64, ids over 64 characters), contained and Bundle entry resources included.
+ *
+ * The validator is the official R4 JSON schema, patched and compiled ahead of time by
+ * scripts/generate-validator.ts (see docs/validator-choice.md); FHIRPath invariants, terminology
+ * and profiles are out of its scope (docs/validation.md lists what it misses).
  */
-interface ResourceSchema {
-  safeParse(value: unknown): { success: true } | { success: false; error: { issues: readonly SchemaIssue[] } };
-}
-interface SchemaIssue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-}
 
-const schemaFactories: Record<string, () => ResourceSchema> = {
-  Patient: createPatientSchema,
-};
-const schemas = new Map<string, ResourceSchema>();
+const known = new Set<string>(resourceTypes);
 
-/** Returns the problems found; an empty list means the resource is structurally valid. */
+/** Returns the problems found; an empty list means the resource is structurally valid. Never throws. */
 export function validateResource(resourceType: string, resource: unknown): OutcomeIssue[] {
-  let schema = schemas.get(resourceType);
-  if (!schema) {
-    const factory = schemaFactories[resourceType];
-    if (!factory) throw new Error(`No validator for ${resourceType}`);
-    schema = factory();
-    schemas.set(resourceType, schema);
+  try {
+    if (typeof resourceType !== 'string' || !known.has(resourceType)) {
+      const name = typeof resourceType === 'string' && /^[A-Za-z]{1,64}$/.test(resourceType) ? ` '${resourceType}'` : '';
+      return [{ severity: 'error', code: 'structure', diagnostics: `Unknown resource type${name}: not an R4 resource`, expression: ['resourceType'] }];
+    }
+    if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
+      return [{ severity: 'error', code: 'structure', diagnostics: `A ${resourceType} must be a JSON object`, expression: [resourceType] }];
+    }
+    const declared = (resource as { resourceType?: unknown }).resourceType;
+    if (declared !== resourceType) {
+      return [
+        declared === undefined
+          ? { severity: 'error', code: 'required', diagnostics: `Missing required element 'resourceType' (must be '${resourceType}')`, expression: [`${resourceType}.resourceType`] }
+          : { severity: 'error', code: 'value', diagnostics: `resourceType must be '${resourceType}'`, expression: [`${resourceType}.resourceType`] },
+      ];
+    }
+    if (validate(resource)) return [];
+    return toIssues(resourceType, validate.errors ?? []);
+  } catch {
+    // Only input the JSON parser would never produce gets here (cycles, getters that throw, nesting
+    // deep enough to exhaust the stack): refuse it rather than let it through.
+    return [{ severity: 'error', code: 'structure', diagnostics: 'The resource could not be validated: it is not plain JSON, or it is nested too deeply', expression: [typeof resourceType === 'string' ? resourceType : 'resourceType'] }];
   }
-  const result = schema.safeParse(withNullPlaceholdersFilled(resource));
-  if (result.success) return [];
-  return result.error.issues.filter((issue) => !isLenientUrl(issue, resource)).map((issue) => ({
-    severity: 'error',
-    code: 'structure',
-    diagnostics: issue.message,
-    expression: [fhirPath(resourceType, issue.path)],
-  }));
-}
-
-function fhirPath(resourceType: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (expr, part) => (typeof part === 'number' ? `${expr}[${part}]` : `${expr}.${String(part)}`),
-    resourceType,
-  );
-}
-
-/*
- * Two places where the generated schemas are stricter than R4 JSON; HL7's own examples hit both.
- */
-
-/** R4 JSON: in `_element` arrays that parallel a primitive array, null marks a value without extensions. */
-function withNullPlaceholdersFilled(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((item) => (item === null && key.startsWith('_') ? {} : withNullPlaceholdersFilled(item)));
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, withNullPlaceholdersFilled(child, name)]));
-}
-
-/** R4's `url` type is any string without whitespace (relative URLs such as `Binary/f006` included). */
-function isLenientUrl(issue: SchemaIssue, resource: unknown): boolean {
-  if (issue.message !== 'Invalid URL') return false;
-  const value = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown> | undefined)?.[part], resource);
-  return typeof value === 'string' && /^\S+$/.test(value);
 }

@@ -1,24 +1,57 @@
+import { Invalid } from '../fhir/errors';
 import { validateResource } from '../fhir/validation';
-import { fhirHandler, jsonBody } from '../platform/http';
-import { recordInteractions, requestContextOf } from './record-context';
+import { writeServices } from '../record/compose-write';
+import { documentClient } from '../platform/dynamodb';
+import { fhirHandler, jsonBody, jsonPatchMediaTypes, type FhirRequest } from '../platform/http';
+import { requestContextOf } from '../platform/request-context';
+import { recordTableNamesFromEnv } from '../platform/tables';
+import type { VersionRecord } from '../store/record-store';
+import { queryText, storedTypeOf, versionHeaders, writeResponse } from './responses';
 
-const record = recordInteractions(validateResource);
+const { writer } = writeServices(documentClient(), recordTableNamesFromEnv(), validateResource);
+
+const readBody = (request: FhirRequest) => () => jsonBody(request);
+const readPatch = (request: FhirRequest) => () => jsonBody(request, jsonPatchMediaTypes, 'application/json-patch+json');
 
 export const handler = fhirHandler({
   create: async (request) => {
-    const context = requestContextOf(request);
-    const created = await record.create(context, request.route.resourceType!, () => jsonBody(request));
-    const { resourceType, id, meta } = created;
-    // FHIR's Prefer: return=minimal asks for the headers alone.
-    const minimal = /return=minimal/i.test(request.header('prefer') ?? '');
-    return {
-      status: 201,
-      body: minimal ? undefined : created,
-      headers: {
-        Location: `${request.baseUrl}/${resourceType}/${id}/_history/${meta.versionId}`,
-        ETag: `W/"${meta.versionId}"`,
-        'Last-Modified': new Date(meta.lastUpdated).toUTCString(),
-      },
-    };
+    const { status, version } = await writer.create(requestContextOf(request), storedTypeOf(request), readBody(request), request.header('if-none-exist'));
+    return writeResponse(request, status, version);
   },
+
+  update: async (request) => {
+    const { status, version } = await writer.update(requestContextOf(request), storedTypeOf(request), request.params.id ?? '', readBody(request), request.header('if-match'));
+    return writeResponse(request, status, version);
+  },
+
+  patch: async (request) => {
+    const { status, version } = await writer.patch(requestContextOf(request), storedTypeOf(request), request.params.id ?? '', readPatch(request), request.header('if-match'));
+    return writeResponse(request, status, version);
+  },
+
+  delete: async (request) =>
+    deleted(await writer.delete(requestContextOf(request), storedTypeOf(request), request.params.id ?? '', request.header('if-match'))),
+
+  'conditional-update': async (request) => {
+    const { status, version } = await writer.conditionalUpdate(requestContextOf(request), storedTypeOf(request), criteriaOf(request), readBody(request));
+    return writeResponse(request, status, version);
+  },
+
+  'conditional-patch': async (request) => {
+    const { status, version } = await writer.conditionalPatch(requestContextOf(request), storedTypeOf(request), criteriaOf(request), readPatch(request));
+    return writeResponse(request, status, version);
+  },
+
+  'conditional-delete': async (request) => deleted(await writer.conditionalDelete(requestContextOf(request), storedTypeOf(request), criteriaOf(request))),
 });
+
+/** 204 whether or not a version was written: deleting a deleted resource is not an error (R4 3.1.0.7.1). */
+function deleted(version: VersionRecord | undefined) {
+  return { status: 204, headers: version ? versionHeaders(version) : undefined };
+}
+
+function criteriaOf(request: FhirRequest): string {
+  const criteria = queryText(request.query);
+  if (!criteria) throw new Invalid('A conditional interaction needs search criteria in the URL');
+  return criteria;
+}

@@ -3,7 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsAllowedOriginsEnvVar, corsHeaders, parseOrigins } from '../contracts/cors';
 import { findRoute, type FhirInteraction, type RouteDefinition } from '../contracts/routes';
-import { FhirError, Invalid, ServiceUnavailable, UnsupportedMediaType } from '../fhir/errors';
+import { FhirError, Invalid, NotAcceptable, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from '../fhir/errors';
+import { decodeUtf8, parseFhirJson, stringifyFhirJson } from '../fhir/json';
 import { operationOutcome } from '../fhir/operation-outcome';
 import { logger } from './logger';
 
@@ -12,6 +13,8 @@ export interface FhirRequest {
   readonly event: APIGatewayProxyEvent;
   readonly route: RouteDefinition;
   readonly params: Readonly<Record<string, string>>;
+  /** Query parameters as decoded name/value pairs, repeated names repeated; `_format` and `_pretty` removed. */
+  readonly query: readonly (readonly [string, string])[];
   readonly header: (name: string) => string | undefined;
   /** Absolute URL of the API root, for Location headers and references. */
   readonly baseUrl: string;
@@ -29,6 +32,10 @@ export type InteractionHandler = (request: FhirRequest) => Promise<FhirResponse>
 const fhirJson = 'application/fhir+json; charset=utf-8';
 // application/json+fhir is the DSTU2 name, still sent by older clients.
 const jsonMediaTypes = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
+const acceptableMediaTypes = new Set([...jsonMediaTypes, '*/*', 'application/*']);
+const formatAliases = new Set(['json', ...jsonMediaTypes]);
+/** Lambda's synchronous payload limit is 6 MB; a FHIR resource is far smaller (part 2 sends large content to S3). */
+const maxBodyBytes = 5 * 1024 * 1024;
 
 /** Headers on every response; PHI must never sit in a shared or browser cache. */
 const standardHeaders = {
@@ -47,7 +54,9 @@ export function fhirHandler(interactions: Partial<Record<FhirInteraction, Intera
     const serve = route && interactions[route.interaction];
     // Only a wiring mistake between the stack and this function can get here: a server error.
     if (!route || !serve) throw new Error(`This function does not serve ${event.httpMethod} ${event.resource}`);
-    const response = await serve(toFhirRequest(event, route));
+    const request = toFhirRequest(event, route);
+    assertJsonAccepted(request, event);
+    const response = await serve(request);
     logger.info('served', { route: `${route.method} ${route.path}`, status: response.status });
     return toResult(response, event);
   };
@@ -57,28 +66,67 @@ export function fhirHandler(interactions: Partial<Record<FhirInteraction, Intera
     .use({ onError: (request) => { request.response = errorResult(request.error, request.event); } });
 }
 
-/** Parses a JSON request body, insisting on a FHIR JSON media type. */
-export function jsonBody(request: FhirRequest): unknown {
-  const contentType = request.header('content-type')?.split(';')[0].trim().toLowerCase();
-  if (!contentType || !jsonMediaTypes.has(contentType)) {
-    throw new UnsupportedMediaType('Send the resource as application/fhir+json');
-  }
+/** The request body as text: strictly UTF-8, whether API Gateway passed it base64-encoded (binary media types) or not. */
+export function bodyText(request: FhirRequest): string {
   const { body, isBase64Encoded } = request.event;
   if (!body) throw new Invalid('The request has no body');
-  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Invalid('The request body is not valid JSON');
+  const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  if (bytes.length > maxBodyBytes) throw new PayloadTooLarge(`The request body is over ${maxBodyBytes / 1024 / 1024} MB`);
+  return decodeUtf8(bytes);
+}
+
+/** Parses a FHIR JSON request body losslessly, insisting on one of the given media types. */
+export function jsonBody(request: FhirRequest, mediaTypes: ReadonlySet<string> = jsonMediaTypes, hint = 'application/fhir+json'): unknown {
+  const contentType = mediaTypeOf(request.header('content-type'));
+  if (!contentType || !mediaTypes.has(contentType)) throw new UnsupportedMediaType(`Send the body as ${hint}`);
+  return parseFhirJson(bodyText(request));
+}
+
+export const jsonPatchMediaTypes: ReadonlySet<string> = new Set(['application/json-patch+json']);
+
+/** The name/value pairs of an `application/x-www-form-urlencoded` body (POST [type]/_search). */
+export function formParams(request: FhirRequest): [string, string][] {
+  if (!request.event.body) return [];
+  if (mediaTypeOf(request.header('content-type')) !== 'application/x-www-form-urlencoded') {
+    throw new UnsupportedMediaType('Send search parameters as application/x-www-form-urlencoded');
+  }
+  return [...new URLSearchParams(bodyText(request))].filter(([name]) => !ignoredQueryNames.has(name));
+}
+
+function mediaTypeOf(header: string | undefined): string | undefined {
+  return header?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+/** FHIR lets clients ask for a format with Accept or `_format`; this server speaks JSON only (406 otherwise). */
+function assertJsonAccepted(request: FhirRequest, event: APIGatewayProxyEvent): void {
+  for (const format of event.multiValueQueryStringParameters?._format ?? []) {
+    if (!formatAliases.has(format.split(';')[0]?.trim().toLowerCase() ?? '')) throw new NotAcceptable(`_format=${format.slice(0, 40)} is not supported: this server answers in application/fhir+json`);
+  }
+  const accept = request.header('accept');
+  if (!accept || event.multiValueQueryStringParameters?._format) return;
+  const ranges = accept.split(',').map((range) => {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    return { type, q: q ? Number(q.slice(2)) : 1 };
+  });
+  // Accept is also sent by binary-minded clients; only a list with no JSON (or wildcard) range is refused.
+  if (!ranges.some((range) => acceptableMediaTypes.has(range.type) && range.q > 0)) {
+    throw new NotAcceptable('This server answers in application/fhir+json only');
   }
 }
 
+const ignoredQueryNames = new Set(['_format', '_pretty']);
+
 function toFhirRequest(event: APIGatewayProxyEvent, route: RouteDefinition): FhirRequest {
   const headers = new Map(Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value ?? undefined]));
+  const query = Object.entries(event.multiValueQueryStringParameters ?? {}).flatMap(([name, values]) =>
+    ignoredQueryNames.has(name) ? [] : (values ?? []).map((value) => [name, value] as const),
+  );
   return {
     event,
     route,
     params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([name, value]) => [name, value ?? ''])),
+    query,
     header: (name) => headers.get(name.toLowerCase()),
     baseUrl: baseUrlOf(event, headers),
     requestId: event.requestContext.requestId,
@@ -112,7 +160,7 @@ function toResult(response: FhirResponse, event: APIGatewayProxyEvent): APIGatew
       ...corsHeaders(origin, allowedOrigins),
       ...response.headers,
     },
-    body: response.body === undefined ? '' : JSON.stringify(response.body),
+    body: response.body === undefined ? '' : stringifyFhirJson(response.body),
   };
 }
 
@@ -123,7 +171,7 @@ function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatew
   const known = error instanceof FhirError ? error : asTransient(error);
   if (known) {
     logger.info('refused', { resource: event.resource, method: event.httpMethod, status: known.status, error: known.name });
-    const headers = known.status === 503 ? { 'Retry-After': '1' } : undefined;
+    const headers = known.status === 503 ? { 'Retry-After': '1' } : known.headers;
     return toResult({ status: known.status, body: operationOutcome(known.issues), headers }, event);
   }
   // The message is left out: a driver's message can quote key values, which can identify a patient.

@@ -1,75 +1,306 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { parse, stringify } from 'lossless-json';
 import { journalItem, journalPutCondition } from '../audit/access-journal';
-import { VersionConflict } from '../fhir/errors';
-import { pkName, resourceKey, skName, versionPrefix, versionSortKey } from './keys';
-import type { JournalEntry, RecordStore, StoredResource } from './record-store';
+import { PayloadTooLarge, VersionConflict } from '../fhir/errors';
+import type { SearchValues } from '../search/search-values';
+import { decodeCursor, encodeCursor } from './cursor';
+import {
+  compartmentKey,
+  guardKey,
+  guardSortKey,
+  identifierKey,
+  pkName,
+  referenceOf,
+  resourceKey,
+  skName,
+  splitReference,
+  typeHistoryKey,
+  versionPrefix,
+  versionSortKey,
+} from './keys';
+import type { IndexQuery, Page, PageRequest, RecordStore, StoredResource, VersionPointer, VersionRecord, VersionWrite } from './record-store';
 
 export interface RecordTableNames {
   readonly record: string;
   readonly audit: string;
 }
 
-/** One item per version; the resource is kept as JSON text so FHIR decimals keep their precision. */
+/** Thrown when a conditional create's guard is already held: the caller re-runs its search. */
+export class GuardTaken extends Error {
+  override readonly name = 'GuardTaken';
+}
+
+/**
+ * DynamoDB keeps items to 400 KB. The limit is checked before writing, with room for the other
+ * attributes, so an oversized resource is a clear 413 rather than a driver error.
+ */
+export const maxVersionItemBytes = 380 * 1024;
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** One item per version; the resource is kept as lossless JSON text so FHIR decimals keep their precision. */
 export class DynamoDbRecordStore implements RecordStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableNames: RecordTableNames,
   ) {}
 
-  async create(resource: StoredResource, journal: JournalEntry): Promise<void> {
-    const pk = resourceKey(resource.resourceType, resource.id);
+  async commit(write: VersionWrite): Promise<void> {
+    const { next, previous, guard } = write;
+    const reference = referenceOf(next.resourceType, next.id);
+    const record = this.tableNames.record;
+    const actions: TransactItem[] = [
+      // The version put is first: its condition failing means a concurrent writer took this version.
+      { Put: { TableName: record, Item: versionItem(next), ConditionExpression: `attribute_not_exists(${pkName})` } },
+    ];
+    const guardIndex = guard ? actions.length : -1;
+    if (guard) {
+      actions.push({
+        Put: {
+          TableName: record,
+          Item: { [pkName]: guardKey(guard.resourceType, guard.criteria), [skName]: guardSortKey, holder: reference },
+          ConditionExpression: guard.replaces ? `attribute_not_exists(${pkName}) OR holder = :stale` : `attribute_not_exists(${pkName})`,
+          ExpressionAttributeValues: guard.replaces ? { ':stale': guard.replaces } : undefined,
+        },
+      });
+    }
+    const keep = (keys: readonly string[]) => new Set(next.deleted ? [] : keys);
+    const identifiers = keep(next.identifiers);
+    for (const identifier of identifiers) {
+      const [system, value] = splitIdentifier(identifier);
+      actions.push({ Put: { TableName: record, Item: { [pkName]: identifierKey(next.resourceType, system, value), [skName]: reference, versionId: next.versionId } } });
+    }
+    for (const identifier of previous?.identifiers ?? []) {
+      if (identifiers.has(identifier)) continue;
+      const [system, value] = splitIdentifier(identifier);
+      actions.push({ Delete: { TableName: record, Key: { [pkName]: identifierKey(next.resourceType, system, value), [skName]: reference } } });
+    }
+    const compartments = keep(next.compartments);
+    for (const patient of compartments) {
+      actions.push({
+        Put: { TableName: record, Item: { [pkName]: compartmentKey(patient), [skName]: reference, versionId: next.versionId, lastUpdated: next.lastUpdated } },
+      });
+    }
+    for (const patient of previous?.compartments ?? []) {
+      if (!compartments.has(patient)) actions.push({ Delete: { TableName: record, Key: { [pkName]: compartmentKey(patient), [skName]: reference } } });
+    }
+    for (const entry of write.journal) {
+      actions.push({ Put: { TableName: this.tableNames.audit, Item: journalItem(entry.event, entry.patient), ConditionExpression: journalPutCondition } });
+    }
+
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableNames.record,
-                Item: {
-                  [pkName]: pk,
-                  [skName]: versionSortKey(Number(resource.meta.versionId)),
-                  resourceType: resource.resourceType,
-                  id: resource.id,
-                  versionId: Number(resource.meta.versionId),
-                  lastUpdated: resource.meta.lastUpdated,
-                  resource: JSON.stringify(resource),
-                },
-                // A create must not land on an existing id; no other item shares this partition key.
-                ConditionExpression: `attribute_not_exists(${pkName})`,
-              },
-            },
-            {
-              Put: { TableName: this.tableNames.audit, Item: journalItem(journal.event, journal.patient), ConditionExpression: journalPutCondition },
-            },
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
     } catch (error) {
-      // The record put is the first action: its condition failing, or a concurrent transaction on the
-      // same item, both mean another writer got there first.
-      const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0]?.Code : undefined;
-      if (reason === 'ConditionalCheckFailed' || reason === 'TransactionConflict') {
-        throw new VersionConflict(`${resource.resourceType}/${resource.id} already exists or is being written concurrently`);
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (guardIndex >= 0 && reasons[guardIndex]?.Code === 'ConditionalCheckFailed') throw new GuardTaken();
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) {
+        throw new VersionConflict(`${reference} was changed by another request; read it again and retry`);
       }
       throw error;
     }
   }
 
-  async readCurrent(resourceType: string, id: string): Promise<StoredResource | undefined> {
+  async readCurrent(resourceType: string, id: string): Promise<VersionRecord | undefined> {
     const result = await this.client.send(
       new QueryCommand({
-        TableName: this.tableNames.record,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versions)',
-        ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
-        ExpressionAttributeValues: { ':pk': resourceKey(resourceType, id), ':versions': versionPrefix },
+        ...this.versionsQuery(resourceType, id),
         ScanIndexForward: false,
         Limit: 1,
-        // Read-your-writes: a client that just created a resource must be able to read it.
-        ConsistentRead: true,
       }),
     );
     const item = result.Items?.[0];
-    return item ? (JSON.parse(item.resource as string) as StoredResource) : undefined;
+    return item ? recordOf(item) : undefined;
+  }
+
+  async readVersion(resourceType: string, id: string, versionId: number): Promise<VersionRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableNames.record, Key: { [pkName]: resourceKey(resourceType, id), [skName]: versionSortKey(versionId) }, ConsistentRead: true }),
+    );
+    return result.Item ? recordOf(result.Item) : undefined;
+  }
+
+  async readVersions(pointers: readonly VersionPointer[]): Promise<VersionRecord[]> {
+    const found = new Map<string, VersionRecord>();
+    const keyOf = (pointer: VersionPointer) => {
+      const { resourceType, id } = splitReference(pointer.reference);
+      return { [pkName]: resourceKey(resourceType, id), [skName]: versionSortKey(pointer.versionId) };
+    };
+    // BatchGetItem takes 100 keys a call and may hand some back unprocessed under load.
+    const unique = [...new Map(pointers.map((pointer) => [`${pointer.reference}@${pointer.versionId}`, pointer])).values()];
+    for (let start = 0; start < unique.length; start += 100) {
+      let keys: Item[] | undefined = unique.slice(start, start + 100).map(keyOf);
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableNames.record]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.tableNames.record] ?? []) {
+          const record = recordOf(item);
+          found.set(`${referenceOf(record.resourceType, record.id)}@${record.versionId}`, record);
+        }
+        keys = result.UnprocessedKeys?.[this.tableNames.record]?.Keys as Item[] | undefined;
+        if (attempt > 8 && keys?.length) throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
+      }
+    }
+    return pointers.flatMap((pointer) => found.get(`${pointer.reference}@${pointer.versionId}`) ?? []);
+  }
+
+  async history(resourceType: string, id: string, page: PageRequest & { since?: string }): Promise<Page<VersionRecord>> {
+    const query = this.versionsQuery(resourceType, id);
+    const result = await this.client.send(
+      new QueryCommand({
+        ...query,
+        ...(page.since ? { FilterExpression: 'lastUpdated >= :since', ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ':since': page.since } } : {}),
+        ScanIndexForward: !page.descending,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { name: pkName, value: resourceKey(resourceType, id) }),
+      }),
+    );
+    return { items: (result.Items ?? []).map(recordOf), next: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  async typeHistory(resourceType: string, page: PageRequest & { since?: string }): Promise<Page<VersionPointer>> {
+    const pk = typeHistoryKey(resourceType);
+    const result = await this.query(
+      {
+        KeyConditionExpression: page.since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk, ...(page.since ? { ':since': page.since } : {}) },
+      },
+      pk,
+      page,
+    );
+    return { items: result.items.map(pointerOf), next: result.next };
+  }
+
+  async findByIdentifier(resourceType: string, system: string, value: string): Promise<string[]> {
+    const pk = identifierKey(resourceType, system, value);
+    const result = await this.query({ KeyConditionExpression: '#pk = :pk', ExpressionAttributeValues: { ':pk': pk } }, pk, { limit: 100 });
+    return result.items.map((item) => item[skName] as string);
+  }
+
+  async compartment(patient: string, page: PageRequest & { resourceType?: string }): Promise<Page<VersionPointer & { lastUpdated: string }>> {
+    const pk = compartmentKey(patient);
+    const result = await this.query(
+      {
+        KeyConditionExpression: page.resourceType ? '#pk = :pk AND begins_with(#sk, :type)' : '#pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk, ...(page.resourceType ? { ':type': `${page.resourceType}/` } : {}) },
+      },
+      pk,
+      page,
+    );
+    return {
+      items: result.items.map((item) => ({ reference: item[skName] as string, versionId: item.versionId as number, lastUpdated: item.lastUpdated as string, position: positionOf(item) })),
+      next: result.next,
+    };
+  }
+
+  async guardHolder(resourceType: string, criteria: string): Promise<string | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableNames.record, Key: { [pkName]: guardKey(resourceType, criteria), [skName]: guardSortKey }, ConsistentRead: true }),
+    );
+    return result.Item?.holder as string | undefined;
+  }
+
+  async queryIndex(query: IndexQuery, page: PageRequest): Promise<Page<VersionPointer>> {
+    const values: Item = { ':pk': query.pk };
+    let condition = '#pk = :pk';
+    const sk = query.sk;
+    if (sk?.op === 'begins_with') {
+      condition += ' AND begins_with(#sk, :v)';
+      values[':v'] = sk.value;
+    } else if (sk?.op === 'between') {
+      condition += ' AND #sk BETWEEN :low AND :high';
+      Object.assign(values, { ':low': sk.low, ':high': sk.high });
+    } else if (sk) {
+      condition += ` AND #sk ${sk.op} :v`;
+      values[':v'] = sk.value;
+    }
+    const result = await this.query({ KeyConditionExpression: condition, ExpressionAttributeValues: values }, query.pk, page);
+    return { items: result.items.map(pointerOf), next: result.next };
+  }
+
+  private versionsQuery(resourceType: string, id: string) {
+    return {
+      TableName: this.tableNames.record,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versions)',
+      ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
+      ExpressionAttributeValues: { ':pk': resourceKey(resourceType, id), ':versions': versionPrefix } as Item,
+      // Read-your-writes: a client that just wrote a resource must read that version.
+      ConsistentRead: true,
+    };
+  }
+
+  private async query(input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>, pk: string, page: PageRequest): Promise<{ items: Item[]; next?: string }> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableNames.record,
+        ...input,
+        ExpressionAttributeNames: input.KeyConditionExpression?.includes('#sk') ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
+        ScanIndexForward: !page.descending,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { name: pkName, value: pk }),
+        ConsistentRead: true,
+      }),
+    );
+    return { items: result.Items ?? [], next: encodeCursor(result.LastEvaluatedKey) };
   }
 }
+
+export function versionItem(record: VersionRecord): Item {
+  const resource = record.resource ? stringify(record.resource) : undefined;
+  const searchValues = JSON.stringify(record.searchValues);
+  const size = (resource?.length ?? 0) + searchValues.length;
+  if (Buffer.byteLength(resource ?? '') + Buffer.byteLength(searchValues) > maxVersionItemBytes || size > maxVersionItemBytes) {
+    throw new PayloadTooLarge(
+      `The resource is too large to store (over ${Math.floor(maxVersionItemBytes / 1024)} KB once indexed; DynamoDB items are at most 400 KB). Move large content to a Binary.`,
+    );
+  }
+  return {
+    [pkName]: resourceKey(record.resourceType, record.id),
+    [skName]: versionSortKey(record.versionId),
+    resourceType: record.resourceType,
+    id: record.id,
+    versionId: record.versionId,
+    lastUpdated: record.lastUpdated,
+    ...(record.deleted ? { deleted: true } : { resource }),
+    searchValues,
+    compartments: [...record.compartments],
+    identifiers: [...record.identifiers],
+  };
+}
+
+export function recordOf(item: Item): VersionRecord {
+  return {
+    resourceType: item.resourceType as string,
+    id: item.id as string,
+    versionId: item.versionId as number,
+    lastUpdated: item.lastUpdated as string,
+    deleted: item.deleted === true,
+    resource: typeof item.resource === 'string' ? (parse(item.resource) as StoredResource) : undefined,
+    searchValues: JSON.parse(item.searchValues as string) as SearchValues,
+    compartments: (item.compartments as string[] | undefined) ?? [],
+    identifiers: (item.identifiers as string[] | undefined) ?? [],
+  };
+}
+
+function pointerOf(item: Item): VersionPointer {
+  return { reference: item.ref as string, versionId: item.versionId as number, position: positionOf(item) };
+}
+
+function positionOf(item: Item): string | undefined {
+  return encodeCursor({ [pkName]: item[pkName], [skName]: item[skName] });
+}
+
+function splitIdentifier(identifier: string): [string, string] {
+  const bar = identifier.indexOf('|');
+  return [identifier.slice(0, bar), identifier.slice(bar + 1)];
+}
+

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { applyPatch, validate as validatePatch, type Operation } from 'fast-json-patch';
+import { Gone, Invalid, NotFound, PreconditionFailed, Unprocessable, VersionConflict, type OutcomeIssue } from '../fhir/errors';
+import { parseFhirJson, stringifyFhirJson, toPlainJson } from '../fhir/json';
+import { narrativeIssues } from '../fhir/narrative';
+import { quebecIdentifierIssues } from '../fhir/quebec-identifiers';
+import type { ResourceType } from '../fhir/registry/registry';
+import { extractSearchValues } from '../search/extract-search-values';
+import { GuardTaken } from '../store/dynamodb-record-store';
+import type { CreateGuard, RecordStore, StoredResource, VersionRecord } from '../store/record-store';
+import type { AccessRecorder } from './access-recorder';
+import { assertFhirId } from './fhir-id';
+import { compartmentsOf, identifiersOf } from './index-facts';
+import type { RequestContext } from './request-context';
+
+/** Structural validation; injected so only the write function bundles the schemas. */
+export type ResourceValidator = (resourceType: string, resource: unknown) => OutcomeIssue[];
+
+/** Finds the current resources matching conditional criteria (`If-None-Exist`, conditional update/delete). */
+export interface CriteriaMatcher {
+  /** At most `limit` current matches; `canonical` is a stable text of the criteria, for create guards. */
+  matches(ctx: RequestContext, resourceType: ResourceType, criteria: string, limit: number): Promise<{ matches: VersionRecord[]; canonical: string }>;
+}
+
+export interface WriteDependencies {
+  readonly store: RecordStore;
+  readonly access: AccessRecorder;
+  readonly validate: ResourceValidator;
+  readonly criteria: CriteriaMatcher;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+}
+
+export type WriteOutcome = { readonly status: 200 | 201; readonly version: VersionRecord };
+
+type JsonObject = Record<string, unknown>;
+
+/**
+ * The write interactions: create, update, patch and delete, plain and conditional. Each version
+ * is validated, committed with its read-your-writes index items and its journal entries in one
+ * transaction, or not at all.
+ */
+export class WriteService {
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: WriteDependencies) {
+    this.now = deps.now ?? (() => new Date());
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  /** `readBody` is called only once the caller is known to be permitted, so a denial reveals nothing about parsing. */
+  async create(ctx: RequestContext, resourceType: ResourceType, readBody: () => unknown, ifNoneExist?: string): Promise<WriteOutcome> {
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'create', resourceType);
+    const body = this.checked(resourceType, readBody());
+    if (ifNoneExist === undefined) return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create') };
+    return this.createUnlessExists(ctx, resourceType, body, ifNoneExist);
+  }
+
+  async update(ctx: RequestContext, resourceType: ResourceType, id: string, readBody: () => unknown, ifMatch?: string): Promise<WriteOutcome> {
+    assertFhirId(id);
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'update', `${resourceType}/${id}`);
+    const body = this.checked(resourceType, readBody());
+    if (body.id !== id) throw new Invalid(`The id in the body (${describeId(body.id)}) must match the id in the URL (${id})`);
+    return this.updateExisting(ctx, resourceType, id, body, expectedVersion(ifMatch), 'update');
+  }
+
+  async patch(ctx: RequestContext, resourceType: ResourceType, id: string, readPatch: () => unknown, ifMatch?: string): Promise<WriteOutcome> {
+    assertFhirId(id);
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'patch', `${resourceType}/${id}`);
+    const operations = jsonPatchOf(readPatch());
+    const current = await this.deps.store.readCurrent(resourceType, id);
+    const expected = expectedVersion(ifMatch);
+    if (!current) throw new NotFound(`${resourceType}/${id} is not known`);
+    if (expected !== undefined && current.versionId !== expected) throw stale(resourceType, id, current.versionId);
+    if (current.deleted || !current.resource) throw new Gone(`${resourceType}/${id} was deleted`);
+    const patched = applyJsonPatch(current.resource, operations);
+    if (patched.resourceType !== resourceType || patched.id !== id) throw new Unprocessable('A patch may not change the resourceType or the id');
+    const body = this.checked(resourceType, patched, Unprocessable);
+    // The patch applies to the version just read: a concurrent change in between fails it (409).
+    return this.updateExisting(ctx, resourceType, id, body, current.versionId, 'patch');
+  }
+
+  /** Deletes the current version; deleting a deleted resource changes nothing. Returns the delete version, if one was written. */
+  async delete(ctx: RequestContext, resourceType: ResourceType, id: string, ifMatch?: string): Promise<VersionRecord | undefined> {
+    assertFhirId(id);
+    const reference = `${resourceType}/${id}`;
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'delete', reference);
+    const current = await this.deps.store.readCurrent(resourceType, id);
+    const expected = expectedVersion(ifMatch);
+    if (!current) throw new NotFound(`${reference} is not known`);
+    if (expected !== undefined && current.versionId !== expected) throw stale(resourceType, id, current.versionId);
+    if (current.deleted) return undefined;
+    const next: VersionRecord = {
+      resourceType,
+      id,
+      versionId: current.versionId + 1,
+      lastUpdated: this.now().toISOString(),
+      deleted: true,
+      searchValues: {},
+      compartments: [],
+      identifiers: [],
+    };
+    const journal = this.deps.access.entriesFor(ctx, 'delete', [{ reference, compartments: current.compartments }], 'success', resourceType);
+    await this.commitOrConflict({ next, previous: current, journal }, expected !== undefined);
+    return next;
+  }
+
+  async conditionalUpdate(ctx: RequestContext, resourceType: ResourceType, criteria: string, readBody: () => unknown): Promise<WriteOutcome> {
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'conditional-update', resourceType, criteria);
+    const body = this.checked(resourceType, readBody());
+    const { matches } = await this.deps.criteria.matches(ctx, resourceType, criteria, 2);
+    const [match, ...others] = matches;
+    if (others.length > 0) throw new PreconditionFailed(`The criteria match more than one ${resourceType}; make them more selective`);
+    if (match) {
+      if (body.id !== undefined && body.id !== match.id) throw new Invalid(`The id in the body (${describeId(body.id)}) is not the id of the matching resource`);
+      return this.updateExisting(ctx, resourceType, match.id, { ...body, id: match.id }, match.versionId, 'conditional-update');
+    }
+    if (typeof body.id === 'string') return this.updateExisting(ctx, resourceType, assertFhirId(body.id), body, undefined, 'conditional-update');
+    return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'conditional-update') };
+  }
+
+  async conditionalDelete(ctx: RequestContext, resourceType: ResourceType, criteria: string): Promise<VersionRecord | undefined> {
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'conditional-delete', resourceType, criteria);
+    const { matches } = await this.deps.criteria.matches(ctx, resourceType, criteria, 2);
+    if (matches.length > 1) throw new PreconditionFailed(`The criteria match more than one ${resourceType}; conditional delete removes a single match`);
+    const [match] = matches;
+    return match ? this.delete(ctx, resourceType, match.id, `W/"${match.versionId}"`) : undefined;
+  }
+
+  async conditionalPatch(ctx: RequestContext, resourceType: ResourceType, criteria: string, readPatch: () => unknown): Promise<WriteOutcome> {
+    await this.deps.access.authorize(ctx, 'write', resourceType, 'conditional-patch', resourceType, criteria);
+    const { matches } = await this.deps.criteria.matches(ctx, resourceType, criteria, 2);
+    if (matches.length > 1) throw new PreconditionFailed(`The criteria match more than one ${resourceType}; make them more selective`);
+    const [match] = matches;
+    if (!match) throw new NotFound(`No ${resourceType} matches the criteria`);
+    return this.patch(ctx, resourceType, match.id, readPatch, `W/"${match.versionId}"`);
+  }
+
+  /** Conditional create: the guard item makes racing identical requests create exactly one resource. */
+  private async createUnlessExists(ctx: RequestContext, resourceType: ResourceType, body: JsonObject, criteria: string): Promise<WriteOutcome> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { matches, canonical } = await this.deps.criteria.matches(ctx, resourceType, criteria, 2);
+      if (matches.length > 1) throw new PreconditionFailed(`If-None-Exist matches more than one ${resourceType}`);
+      const existing = matches[0] ?? (await this.guardedMatch(resourceType, canonical, criteria, ctx));
+      if (existing) {
+        const reference = `${resourceType}/${existing.id}`;
+        await this.deps.access.record(ctx, 'read', [{ reference, compartments: existing.compartments }], 'success', reference, criteria);
+        return { status: 200, version: existing };
+      }
+      const holder = await this.deps.store.guardHolder(resourceType, canonical);
+      try {
+        const guard: CreateGuard = { resourceType, criteria: canonical, ...(holder ? { replaces: holder } : {}) };
+        return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create', guard) };
+      } catch (error) {
+        if (!(error instanceof GuardTaken)) throw error;
+      }
+    }
+    throw new VersionConflict(`Too many concurrent creates of this ${resourceType}; retry`);
+  }
+
+  /** The resource holding the guard, if it still matches the criteria (the guard outlives changes to it). */
+  private async guardedMatch(resourceType: ResourceType, canonical: string, criteria: string, ctx: RequestContext): Promise<VersionRecord | undefined> {
+    const holder = await this.deps.store.guardHolder(resourceType, canonical);
+    if (!holder) return undefined;
+    const id = holder.slice(holder.indexOf('/') + 1);
+    const current = await this.deps.store.readCurrent(resourceType, id);
+    if (!current || current.deleted) return undefined;
+    const { matches } = await this.deps.criteria.matches(ctx, resourceType, `${criteria}&_id=${encodeURIComponent(id)}`, 1);
+    return matches[0];
+  }
+
+  private async updateExisting(ctx: RequestContext, resourceType: ResourceType, id: string, body: JsonObject, expected: number | undefined, interaction: 'update' | 'patch' | 'conditional-update'): Promise<WriteOutcome> {
+    const current = await this.deps.store.readCurrent(resourceType, id);
+    if (expected !== undefined && current?.versionId !== expected) throw stale(resourceType, id, current?.versionId);
+    // Update as create (client-assigned ids, e.g. migrated from a legacy application): declared as updateCreate.
+    const version = await this.commitVersion(ctx, resourceType, id, body, interaction, current, undefined, expected !== undefined);
+    return { status: current && !current.deleted ? 200 : 201, version };
+  }
+
+  private commitNew(ctx: RequestContext, resourceType: ResourceType, id: string, body: JsonObject, interaction: 'create' | 'conditional-update', guard?: CreateGuard): Promise<VersionRecord> {
+    return this.commitVersion(ctx, resourceType, id, body, interaction, undefined, guard, false);
+  }
+
+  private async commitVersion(
+    ctx: RequestContext,
+    resourceType: ResourceType,
+    id: string,
+    body: JsonObject,
+    interaction: 'create' | 'update' | 'patch' | 'conditional-update',
+    previous: VersionRecord | undefined,
+    guard: CreateGuard | undefined,
+    conditional: boolean,
+  ): Promise<VersionRecord> {
+    const versionId = (previous?.versionId ?? 0) + 1;
+    const lastUpdated = this.now().toISOString();
+    const { id: _clientId, meta, ...content } = body;
+    const resource: StoredResource = {
+      resourceType,
+      id, // on create the server assigns the id; a client-sent one is ignored (R4 3.1.0.7)
+      meta: { ...(isObject(meta) ? meta : {}), versionId: String(versionId), lastUpdated },
+      ...content,
+    };
+    const searchValues = extractSearchValues(toPlainJson(resource) as JsonObject);
+    const compartments = compartmentsOf(resourceType, id, searchValues);
+    const next: VersionRecord = { resourceType, id, versionId, lastUpdated, deleted: false, resource, searchValues, compartments, identifiers: identifiersOf(searchValues) };
+    const reference = `${resourceType}/${id}`;
+    // A change that moves a resource out of a patient's compartment concerns that patient too.
+    const touched = [{ reference, compartments: [...new Set([...compartments, ...(previous?.compartments ?? [])])] }];
+    const journal = this.deps.access.entriesFor(ctx, interaction, touched, 'success', resourceType);
+    await this.commitOrConflict({ next, previous, guard, journal }, conditional);
+    return next;
+  }
+
+  private async commitOrConflict(write: Parameters<RecordStore['commit']>[0], conditional: boolean): Promise<void> {
+    try {
+      await this.deps.store.commit(write);
+    } catch (error) {
+      // With If-Match the client asked for that version: losing the race is a failed precondition.
+      if (conditional && error instanceof VersionConflict) throw stale(write.next.resourceType, write.next.id);
+      throw error;
+    }
+  }
+
+  /** The body as a resource of the URL's type that passes R4 validation, the narrative rules and the Québec identifier rules. */
+  private checked(resourceType: ResourceType, body: unknown, failure: new (issues: OutcomeIssue[]) => Error = Invalid): JsonObject {
+    if (!isObject(body)) throw new Invalid('The request body must be a FHIR resource (a JSON object)');
+    if (body.resourceType !== resourceType) {
+      throw new Invalid(`The resourceType in the body (${String(body.resourceType).slice(0, 64)}) does not match the URL (${resourceType})`);
+    }
+    const plain = toPlainJson(body);
+    const issues = [...this.deps.validate(resourceType, plain), ...narrativeIssues(plain as JsonObject, resourceType), ...quebecIdentifierIssues(plain as JsonObject, resourceType)];
+    if (issues.length > 0) throw new failure(issues);
+    return body;
+  }
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeId(id: unknown): string {
+  return id === undefined ? 'absent' : String(id).slice(0, 64);
+}
+
+/** `W/"3"` (or `"3"`) → 3; anything else is a bad request. */
+export function expectedVersion(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,10})"\s*$/.exec(ifMatch);
+  if (!match?.[1]) throw new Invalid('If-Match must be an ETag such as W/"3"');
+  return Number(match[1]);
+}
+
+function stale(resourceType: string, id: string, current?: number): PreconditionFailed {
+  return new PreconditionFailed(
+    current === undefined ? `${resourceType}/${id} does not exist in the version If-Match names` : `${resourceType}/${id} is at version ${current}, not the one If-Match names`,
+  );
+}
+
+function jsonPatchOf(body: unknown): Operation[] {
+  if (!Array.isArray(body)) throw new Invalid('A JSON Patch body is an array of operations (RFC 6902)');
+  const problem = validatePatch(body as Operation[]);
+  if (problem) throw new Invalid(`Invalid JSON Patch: ${problem.name} at operation ${problem.index}`);
+  return body as Operation[];
+}
+
+function applyJsonPatch(resource: StoredResource, operations: Operation[]): JsonObject {
+  try {
+    // A lossless copy (structuredClone and fast-json-patch's own clone would turn decimals into doubles), patched in place, prototype keys banned.
+    const copy = parseFhirJson(stringifyFhirJson(resource)) as JsonObject;
+    return applyPatch(copy, operations, true, true, true).newDocument as JsonObject;
+  } catch (error) {
+    // A failed `test` or a path that does not exist: the patch cannot apply to this version.
+    throw new Unprocessable(`The patch cannot be applied: ${(error as Error).name === 'TEST_OPERATION_FAILED' ? 'a test operation failed' : 'an operation does not fit the resource'}`);
+  }
+}

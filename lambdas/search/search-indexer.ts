@@ -1,0 +1,86 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isResourceType } from '../fhir/registry/registry';
+import { recordOf } from '../store/dynamodb-record-store';
+import { pkName, referenceOf, resourceKey, skName, typeHistoryKey, versionSortKey } from '../store/keys';
+import type { VersionRecord } from '../store/record-store';
+import { indexEntriesFor, type IndexEntry } from './index-entries';
+
+/** Parallel writes per version: enough to finish a large Patient quickly, few enough not to throttle a partition. */
+const concurrency = 16;
+
+/**
+ * The index processor: for each new version on the record table's stream, puts the search index
+ * items of that version and removes those of the version it replaced, plus one type-history item.
+ * Every write is conditional on the version, so a replayed or late record never rolls an entry
+ * back; a retried batch is therefore harmless.
+ */
+export class SearchIndexer {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async indexVersion(version: VersionRecord): Promise<void> {
+    if (!isResourceType(version.resourceType)) return;
+    const { resourceType, id, versionId } = version;
+    const reference = referenceOf(resourceType, id);
+    const next = version.deleted ? [] : indexEntriesFor(resourceType, id, version.searchValues);
+    const previous = versionId > 1 ? await this.version(resourceType, id, versionId - 1) : undefined;
+    const kept = new Set(next.map(entryKey));
+    const obsolete = previous && !previous.deleted ? indexEntriesFor(resourceType, id, previous.searchValues).filter((entry) => !kept.has(entryKey(entry))) : [];
+
+    const writes: (() => Promise<void>)[] = [
+      ...next.map((entry) => () => this.put(entry, reference, versionId)),
+      ...obsolete.map((entry) => () => this.remove(entry, versionId)),
+      () => this.put({ pk: typeHistoryKey(resourceType), sk: `${version.lastUpdated}#${id}#${versionSortKey(versionId)}` }, reference, versionId),
+    ];
+    for (let start = 0; start < writes.length; start += concurrency) await Promise.all(writes.slice(start, start + concurrency).map((write) => write()));
+  }
+
+  private async version(resourceType: string, id: string, versionId: number): Promise<VersionRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { [pkName]: resourceKey(resourceType, id), [skName]: versionSortKey(versionId) }, ConsistentRead: true }),
+    );
+    return result.Item ? recordOf(result.Item) : undefined;
+  }
+
+  private async put(entry: IndexEntry, reference: string, versionId: number): Promise<void> {
+    await ignoringNewer(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [pkName]: entry.pk, [skName]: entry.sk, ref: reference, versionId },
+          ConditionExpression: `attribute_not_exists(${pkName}) OR versionId <= :v`,
+          ExpressionAttributeValues: { ':v': versionId },
+        }),
+      ),
+    );
+  }
+
+  private async remove(entry: IndexEntry, versionId: number): Promise<void> {
+    await ignoringNewer(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [pkName]: entry.pk, [skName]: entry.sk },
+          ConditionExpression: 'versionId < :v',
+          ExpressionAttributeValues: { ':v': versionId },
+        }),
+      ),
+    );
+  }
+}
+
+function entryKey(entry: IndexEntry): string {
+  return `${entry.pk} ${entry.sk}`;
+}
+
+/** A failed condition means a newer version already owns the entry (or it is gone): nothing to do. */
+async function ignoringNewer(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
