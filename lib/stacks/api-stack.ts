@@ -7,6 +7,8 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  MockIntegration,
+  PassthroughBehavior,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -14,15 +16,18 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { acceptedScopes, allowedClientIdsEnvVar } from '../../lambdas/contracts/auth';
-import { corsAllowHeaders, corsAllowMethods, corsAllowedOriginsEnvVar, corsMaxAgeSeconds } from '../../lambdas/contracts/cors';
-import { functions, tableActions, type FunctionName } from '../../lambdas/contracts/functions';
-import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
-import { routes } from '../../lambdas/contracts/routes';
-import { tables, type TableName } from '../../lambdas/contracts/tables';
+import { acceptedScopes } from '../../lambdas/contracts/auth';
+import { corsAllowHeaders, corsMaxAgeSeconds } from '../../lambdas/contracts/cors';
+import { environmentFor, functions, tableActions, type FunctionName } from '../../lambdas/contracts/functions';
+import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, methodNotAllowedResponse, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
+import { methodsOf, resourcePaths, routes } from '../../lambdas/contracts/routes';
+import { tableNames, type TableName } from '../../lambdas/contracts/tables';
+import { skName, versionPrefix } from '../../lambdas/store/keys';
 import type { StageConfig } from '../config';
 import { DscFunction } from '../constructs/dsc-function';
 import { FhirWebAcl } from '../constructs/fhir-web-acl';
@@ -48,11 +53,9 @@ export class ApiStack extends Stack {
     this.api = new RestApi(this, 'FhirApi', {
       description: `DSC FHIR R4 API (${config.stage})`,
       endpointTypes: [EndpointType.REGIONAL],
-      // Preflight (OPTIONS) methods answer browsers without a token; they reach no function.
-      defaultCorsPreflightOptions:
-        config.corsAllowedOrigins.length > 0
-          ? { allowOrigins: config.corsAllowedOrigins, allowHeaders: corsAllowHeaders, allowMethods: corsAllowMethods, maxAge: Duration.seconds(corsMaxAgeSeconds) }
-          : undefined,
+      // Every body reaches the functions base64-encoded, as bytes: they decode UTF-8 strictly
+      // (API Gateway would otherwise pass invalid UTF-8 on silently altered).
+      binaryMediaTypes: ['*/*'],
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
@@ -75,17 +78,46 @@ export class ApiStack extends Stack {
     });
 
     const handlers = this.createFunctions(props);
-    for (const route of routes) {
-      const resource = this.api.root.resourceForPath(route.path);
-      const integration = new LambdaIntegration(handlers[route.function], { proxy: true });
+    // A handful of generic resources serve every R4 type: /{type}, /{type}/{id}, … (see routes.ts).
+    for (const path of resourcePaths) {
+      const resource = this.api.root.resourceForPath(path);
+      const methods = methodsOf(path);
+      for (const route of routes.filter((candidate) => candidate.path === path)) {
+        resource.addMethod(
+          route.method,
+          new LambdaIntegration(handlers[route.function], { proxy: true }),
+          route.access === 'public'
+            ? { authorizationType: AuthorizationType.NONE }
+            : // Scopes make the authorizer demand an access token rather than an ID token.
+              { authorizationType: AuthorizationType.COGNITO, authorizer, authorizationScopes: acceptedScopes(route.access) },
+        );
+      }
+      // A known path with another method: 405 with Allow, from the gateway, instead of API Gateway's 403.
+      const notAllowed = methodNotAllowedResponse(methods);
       resource.addMethod(
-        route.method,
-        integration,
-        route.access === 'public'
-          ? { authorizationType: AuthorizationType.NONE }
-          : // Scopes make the authorizer demand an access token rather than an ID token.
-            { authorizationType: AuthorizationType.COGNITO, authorizer, authorizationScopes: acceptedScopes(route.access) },
+        'ANY',
+        new MockIntegration({
+          requestTemplates: { 'application/json': '{"statusCode": 405}' },
+          passthroughBehavior: PassthroughBehavior.NEVER,
+          integrationResponses: [
+            {
+              statusCode: '405',
+              responseParameters: Object.fromEntries(Object.entries({ ...gatewayResponseHeaders(config.corsAllowedOrigins.length > 0), ...notAllowed.headers }).map(([name, value]) => [`method.response.header.${name}`, `'${value}'`])),
+              responseTemplates: { 'application/json': notAllowed.body },
+            },
+          ],
+        }),
+        {
+          authorizationType: AuthorizationType.NONE,
+          methodResponses: [
+            { statusCode: '405', responseParameters: Object.fromEntries(Object.keys({ ...gatewayResponseHeaders(config.corsAllowedOrigins.length > 0), ...notAllowed.headers }).map((name) => [`method.response.header.${name}`, true])) },
+          ],
+        },
       );
+      // Preflight (OPTIONS) answers browsers without a token, listing only this path's methods.
+      if (config.corsAllowedOrigins.length > 0) {
+        resource.addCorsPreflight({ allowOrigins: config.corsAllowedOrigins, allowHeaders: corsAllowHeaders, allowMethods: [...methods, 'OPTIONS'], maxAge: Duration.seconds(corsMaxAgeSeconds) });
+      }
     }
 
     for (const [name, response] of Object.entries<GatewayResponseDefinition>(gatewayResponses)) {
@@ -110,21 +142,34 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'FhirBaseUrl', { value: this.api.url.replace(/\/$/, '') });
   }
 
-  /** One function per privilege group, each granted exactly the table access it declares. */
+  /** One function per privilege group, with exactly the environment and table access it declares. */
   private createFunctions(props: ApiStackProps): Record<FunctionName, NodejsFunction> {
+    const values = {
+      tableNames: Object.fromEntries(tableNames.map((name) => [name, props.tables[name].tableName])) as Record<TableName, string>,
+      allowedClientIds: [props.webClient.userPoolClientId],
+      corsAllowedOrigins: props.config.corsAllowedOrigins,
+    };
     const entries = Object.entries(functions).map(([name, definition]) => {
-      const environment: Record<string, string> = {
-        [allowedClientIdsEnvVar]: props.webClient.userPoolClientId,
-        [corsAllowedOriginsEnvVar]: props.config.corsAllowedOrigins.join(','),
-      };
-      const fn = new DscFunction(this, definition.id, { definition, environment, logRetention: props.logRetention }).function;
+      const fn = new DscFunction(this, definition.id, { definition, environment: environmentFor(definition, values), logRetention: props.logRetention }).function;
       for (const [tableName, access] of Object.entries(definition.tableAccess) as [TableName, keyof typeof tableActions][]) {
         const table = props.tables[tableName];
-        fn.addEnvironment(tables[tableName].nameEnvVar, table.tableName);
         fn.addToRolePolicy(new PolicyStatement({ actions: [...tableActions[access]], resources: [table.tableArn] }));
         // DynamoDB decrypts with the table key on the caller's behalf; only writers need to encrypt.
         if (access === 'read') props.dataKey.grantDecrypt(fn);
         else props.dataKey.grantEncryptDecrypt(fn);
+      }
+      if (definition.trigger === 'record-stream') {
+        // New version items only; the handler checks again. Failed records are retried from where they failed.
+        fn.addEventSource(
+          new DynamoEventSource(props.tables.record, {
+            startingPosition: StartingPosition.TRIM_HORIZON,
+            batchSize: 100,
+            retryAttempts: 10,
+            bisectBatchOnError: true,
+            reportBatchItemFailures: true,
+            filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { [skName]: { S: FilterRule.beginsWith(versionPrefix) } } } })],
+          }),
+        );
       }
       return [name, fn] as const;
     });

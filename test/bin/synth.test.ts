@@ -49,7 +49,7 @@ describe('cdk synth', () => {
       path: pathName,
       httpMethod: method,
       headers: { Host: 'api.example.org', 'Content-Type': 'application/fhir+json' },
-      pathParameters: resource.includes('{id}') ? { id: 'x' } : null,
+      pathParameters: resource.includes('{id}') ? { type: 'Patient', id: 'x' } : resource.includes('{type}') ? { type: 'Patient' } : null,
       body: method === 'POST' ? '{"resourceType":"Patient"}' : null,
       requestContext: { path: `/r4${pathName}`, requestId: 'smoke', identity: {} },
     });
@@ -58,8 +58,8 @@ describe('cdk synth', () => {
     expect(metadata.statusCode).toBe(200);
     expect(JSON.parse(metadata.body).resourceType).toBe('CapabilityStatement');
     for (const [id, method, resource, pathName] of [
-      [functions.recordRead.id, 'GET', '/Patient/{id}', '/Patient/x'],
-      [functions.recordWrite.id, 'POST', '/Patient', '/Patient'],
+      [functions.recordRead.id, 'GET', '/{type}/{id}', '/Patient/x'],
+      [functions.recordWrite.id, 'POST', '/{type}', '/Patient'],
     ]) {
       const result = invokeBundle(bundleOf(id), request(method, resource, pathName));
       expect(result.statusCode, id).toBe(401);

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { roles } from '../../lambdas/access/roles';
 import { functions, tableActions } from '../../lambdas/contracts/functions';
-import { routes } from '../../lambdas/contracts/routes';
+import { matchRoute, methodsOf, resourcePaths, routes } from '../../lambdas/contracts/routes';
 import { resolveStageConfig } from '../../lib/config';
 import { createDscStacks } from '../../lib/dsc-app';
 
@@ -138,23 +138,82 @@ describe('api stack', () => {
     );
   }
 
-  it('has exactly the methods of the shared route table, besides CORS preflights', () => {
-    const methods = Object.keys(methodsByRoute()).filter((route) => !route.startsWith('OPTIONS '));
+  it('has exactly the methods of the shared route table, besides CORS preflights and 405 answers', () => {
+    const methods = Object.keys(methodsByRoute()).filter((route) => !route.startsWith('OPTIONS ') && !route.startsWith('ANY '));
     expect(methods.sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());
   });
 
-  it('answers CORS preflights for the stage origins without a token, and reaches no function', () => {
+  it('stays far below the CloudFormation and API Gateway resource limits whatever the number of FHIR types', () => {
+    const count = Object.keys(api.toJSON().Resources).length;
+    expect(Object.keys(resourcesOf(api, 'AWS::ApiGateway::Resource'))).toHaveLength(resourcePaths.length); // none is the root
+    expect(count).toBeLessThan(150); // CloudFormation allows 500 per stack
+  });
+
+  it('answers CORS preflights for the stage origins without a token, listing only each path\'s methods, and reaches no function', () => {
     const preflights = Object.entries(methodsByRoute()).filter(([route]) => route.startsWith('OPTIONS '));
-    expect(preflights.map(([route]) => route)).toEqual(expect.arrayContaining(routes.map((route) => `OPTIONS ${route.path}`)));
-    for (const [, method] of preflights) {
+    expect(preflights.map(([route]) => route).sort()).toEqual(resourcePaths.map((path) => `OPTIONS ${path}`).sort());
+    for (const [route, method] of preflights) {
       expect(method.AuthorizationType).toBe('NONE');
       expect(method.Integration.Type).toBe('MOCK');
-      expect(JSON.stringify(method.Integration.IntegrationResponses)).toContain("'https://app.example.org'");
+      const responses = JSON.stringify(method.Integration.IntegrationResponses);
+      expect(responses).toContain("'https://app.example.org'");
+      expect(responses).toContain(`'${[...methodsOf(route.slice('OPTIONS '.length)), 'OPTIONS'].join(',')}'`);
     }
   });
 
-  it('gives every function the stage origins, and gateway errors a CORS header so browsers can read a 401', () => {
-    const fns = Object.values(resourcesOf(api, 'AWS::Lambda::Function')).filter((fn) => fn.Properties.Handler === 'index.handler');
+  it('answers a known path with an unserved method 405, with Allow and an OperationOutcome, from the gateway', () => {
+    const answers = Object.entries(methodsByRoute()).filter(([route]) => route.startsWith('ANY '));
+    expect(answers.map(([route]) => route).sort()).toEqual(resourcePaths.map((path) => `ANY ${path}`).sort());
+    for (const [route, method] of answers) {
+      const [response] = method.Integration.IntegrationResponses;
+      expect(method.Integration.Type).toBe('MOCK');
+      expect(response.StatusCode).toBe('405');
+      expect(response.ResponseParameters['method.response.header.Allow']).toBe(`'${methodsOf(route.slice('ANY '.length)).join(', ')}'`);
+      expect(response.ResponseTemplates['application/json']).toContain('"resourceType":"OperationOutcome"');
+    }
+  });
+
+  it('resolves requests to the same route as the local gateway (literal segments before parameters)', () => {
+    // An independent walk of the synthesized resource tree, as API Gateway resolves a path.
+    const resources = resourcesOf(api, 'AWS::ApiGateway::Resource');
+    const children = (parent: any) => Object.entries(resources).filter(([, r]) => JSON.stringify(r.Properties.ParentId) === JSON.stringify(parent));
+    const [restApiId] = Object.keys(resourcesOf(api, 'AWS::ApiGateway::RestApi'));
+    const rootRef = { 'Fn::GetAtt': [restApiId, 'RootResourceId'] };
+    const methods = Object.values(resourcesOf(api, 'AWS::ApiGateway::Method'));
+    const deployedRoute = (method: string, path: string): string | undefined => {
+      let parent: any = rootRef;
+      let template = '';
+      for (const segment of path.split('/').filter(Boolean)) {
+        const options = children(parent);
+        const next = options.find(([, r]) => r.Properties.PathPart === segment) ?? options.find(([, r]) => /^\{.+\}$/.test(r.Properties.PathPart));
+        if (!next) return undefined;
+        parent = { Ref: next[0] };
+        template += `/${next[1].Properties.PathPart}`;
+      }
+      const onResource = methods.filter((m) => JSON.stringify(m.Properties.ResourceId) === JSON.stringify(parent));
+      const exact = onResource.find((m) => m.Properties.HttpMethod === method);
+      if (exact) return `${method} ${template || '/'}`;
+      return onResource.some((m) => m.Properties.HttpMethod === 'ANY') ? `405 ${template}` : undefined;
+    };
+    const localRoute = (method: string, path: string): string | undefined => {
+      const match = matchRoute(method, path);
+      if (!match) return undefined;
+      return match.kind === 'route' ? `${match.route.method} ${match.route.path}` : `405 ${match.resourcePath}`;
+    };
+    const requests = [
+      ['GET', '/metadata'], ['POST', '/metadata'], ['GET', '/Patient'], ['POST', '/Patient'], ['PUT', '/Patient'], ['DELETE', '/Patient'], ['PATCH', '/Patient'],
+      ['POST', '/Observation/_search'], ['GET', '/Observation/_search'], ['GET', '/Observation/_history'], ['DELETE', '/Observation/_history'],
+      ['GET', '/Patient/abc'], ['PUT', '/Patient/abc'], ['PATCH', '/Patient/abc'], ['DELETE', '/Patient/abc'], ['POST', '/Patient/abc'],
+      ['GET', '/Patient/abc/_history'], ['GET', '/Patient/abc/_history/2'], ['PUT', '/Patient/abc/_history/2'],
+      ['GET', '/Patient/abc/$everything'], ['GET', '/Patient/abc/Observation'], ['POST', '/Patient/abc/$everything'],
+      ['GET', '/Patient/_history/2'], ['GET', '/Patient/abc/_history/2/x'], ['GET', '/a/b/c/d/e'],
+    ];
+    for (const [method, path] of requests) expect(localRoute(method!, path!), `${method} ${path}`).toBe(deployedRoute(method!, path!));
+  });
+
+  it('gives every API function the stage origins, and gateway errors a CORS header so browsers can read a 401', () => {
+    const fns = Object.values(resourcesOf(api, 'AWS::Lambda::Function')).filter((fn) => fn.Properties.Handler === 'index.handler' && fn.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS !== undefined);
+    expect(fns).toHaveLength(Object.values(functions).filter((fn) => fn.trigger === 'api').length);
     for (const fn of fns) expect(fn.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe('https://app.example.org');
     api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'UNAUTHORIZED',
@@ -165,7 +224,7 @@ describe('api stack', () => {
   it('puts the Cognito authorizer, with access-token scopes, on every non-OPTIONS method but GET /metadata', () => {
     api.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.Authorization' });
     for (const [route, method] of Object.entries(methodsByRoute())) {
-      if (method.HttpMethod === 'OPTIONS') continue;
+      if (method.HttpMethod === 'OPTIONS' || method.HttpMethod === 'ANY') continue;
       if (route === 'GET /metadata') {
         expect(method.AuthorizationType).toBe('NONE');
         continue;
@@ -198,8 +257,24 @@ describe('api stack', () => {
     expect(new Set(dynamoActionsOf(functions.recordRead.id))).toEqual(new Set([...tableActions.read, ...tableActions.append]));
     expect(dynamoActionsOf(functions.recordRead.id)).not.toContain('dynamodb:UpdateItem');
     expect(new Set(dynamoActionsOf(functions.recordWrite.id))).toEqual(new Set([...tableActions.write, ...tableActions.append]));
+    // The indexer also reads the stream (granted by the event source), and touches the record table only.
+    expect(new Set(dynamoActionsOf(functions.searchIndexer.id).filter((action: string) => !/Stream|Shard|GetRecords/.test(action)))).toEqual(new Set(tableActions.index));
     const all = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement: any) => [statement.Action].flat());
     expect(all.filter((action: string) => /dynamodb:(Scan|\*)/.test(action))).toEqual([]);
+  });
+
+  it('feeds the search indexer from the record table stream, new version items only, retrying failed records', () => {
+    api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'v#' }] } } } }) }] },
+    });
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+  });
+
+  it('passes every request body to the functions as bytes (binary media types), so UTF-8 is decoded strictly', () => {
+    api.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
   });
 
   it('associates a blocking WAF web ACL with the API stage', () => {

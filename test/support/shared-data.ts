@@ -140,3 +140,21 @@ export function parseValidatorCase(text: string): Record<string, unknown> | unde
     return undefined;
   }
 }
+
+/**
+ * A reference-validator expression as FHIR JSON names the element: without the comments the Java
+ * validator embeds (the type and id of an entry's resource), without `[url='…']` filters, and
+ * with `value.ofType(Quantity)` read as `valueQuantity`.
+ */
+export function normalizeReferenceExpression(expression: string): string {
+  return expression
+    .replace(/\/\*.*?\*\//g, '')
+    .replace(/\[[a-z]+='[^']*'\]/g, '')
+    .replace(/\.([a-z][A-Za-z]*)\.ofType\(([A-Za-z]+)\)/g, (_, name: string, type: string) => `.${name}${type.charAt(0).toUpperCase()}${type.slice(1)}`);
+}
+
+/** Whether an expression names the element a reference-validator expression names, or one inside it. */
+export function isAtOrInside(expression: string, referenceExpression: string): boolean {
+  const reference = normalizeReferenceExpression(referenceExpression);
+  return expression === reference || expression.startsWith(`${reference}.`) || expression.startsWith(`${reference}[`);
+}

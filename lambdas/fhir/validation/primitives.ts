@@ -59,8 +59,9 @@ export const uri: PrimitiveCheck = (value) => {
   if (value.length === 0) return 'must not be empty';
   if (value.length > maxStringLength) return 'is longer than 1 MB';
   if (whitespaceOrControl.test(value)) return 'must not contain whitespace';
-  // RFC 4122 reads UUID hex digits case-insensitively (HL7's own examples use upper case here).
-  if (/^urn:uuid:/i.test(value) && !(value.length === 45 && uuidPattern.test(`urn:uuid:${value.slice(9).toLowerCase()}`))) return 'is not a valid urn:uuid';
+  // RFC 4122 reads UUID hex digits case-insensitively (HL7's own examples use upper case here); a
+  // fragment may follow (IPS narrative links: urn:uuid:…#AllergyIntolerance-1).
+  if (/^urn:uuid:/i.test(value) && !(uuidPattern.test(`urn:uuid:${value.slice(9, 45).toLowerCase()}`) && /^(?:$|[#?/])/.test(value.slice(45)))) return 'is not a valid urn:uuid';
   return undefined;
 };
 export const url: PrimitiveCheck = uri;

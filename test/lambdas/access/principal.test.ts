@@ -1,19 +1,14 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { listClaim, principalFromEvent } from '../../../lambdas/access/principal';
+import { listClaim, principalFromClaims } from '../../../lambdas/access/principal';
 import { Unauthenticated } from '../../../lambdas/fhir/errors';
 
 const allowed = new Set(['web-client']);
 
-function eventWithClaims(claims: Record<string, unknown> | undefined): APIGatewayProxyEvent {
-  return { requestContext: { authorizer: claims ? { claims } : undefined } } as unknown as APIGatewayProxyEvent;
-}
-
 const accessClaims = { sub: 'abc', username: 'abc', token_use: 'access', client_id: 'web-client', scope: 'aws.cognito.signin.user.admin', 'cognito:groups': 'physician,nurse' };
 
-describe('principalFromEvent', () => {
+describe('principalFromClaims', () => {
   it('takes identity, roles and scopes from verified access-token claims', () => {
-    expect(principalFromEvent(eventWithClaims(accessClaims), allowed)).toEqual({
+    expect(principalFromClaims(accessClaims, allowed)).toEqual({
       sub: 'abc',
       username: 'abc',
       clientId: 'web-client',
@@ -23,7 +18,7 @@ describe('principalFromEvent', () => {
   });
 
   it('ignores groups that are not DSC roles', () => {
-    const principal = principalFromEvent(eventWithClaims({ ...accessClaims, 'cognito:groups': '[physician, admins-of-the-world]' }), allowed);
+    const principal = principalFromClaims({ ...accessClaims, 'cognito:groups': '[physician, admins-of-the-world]' }, allowed);
     expect(principal.roles).toEqual(['physician']);
   });
 
@@ -33,7 +28,7 @@ describe('principalFromEvent', () => {
     ['a token of another app client', { ...accessClaims, client_id: 'someone-else' }],
     ['a token without sub', { ...accessClaims, sub: '' }],
   ])('refuses %s with Unauthenticated', (_, claims) => {
-    expect(() => principalFromEvent(eventWithClaims(claims), allowed)).toThrow(Unauthenticated);
+    expect(() => principalFromClaims(claims, allowed)).toThrow(Unauthenticated);
   });
 });
 

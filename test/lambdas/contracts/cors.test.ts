@@ -22,12 +22,12 @@ describe('CORS headers', () => {
     expect(corsHeaders('https://app.example.org', new Set())).toEqual({});
   });
 
-  it('answers a preflight from an allowed origin with methods, headers and a max age, never credentials', () => {
-    const headers = preflightHeaders('http://localhost:5173', allowed);
+  it('answers a preflight from an allowed origin with the methods of its path, headers and a max age, never credentials', () => {
+    const headers = preflightHeaders('http://localhost:5173', allowed, ['GET', 'POST']);
     expect(headers['Access-Control-Allow-Headers']).toContain('Authorization');
-    expect(headers['Access-Control-Allow-Methods']).toContain('POST');
+    expect(headers['Access-Control-Allow-Methods']).toBe('GET,POST,OPTIONS');
     expect(headers['Access-Control-Max-Age']).toBe('3600');
     expect(headers['Access-Control-Allow-Credentials']).toBeUndefined();
-    expect(preflightHeaders('https://evil.example.org', allowed)['Access-Control-Allow-Methods']).toBeUndefined();
+    expect(preflightHeaders('https://evil.example.org', allowed, ['GET'])['Access-Control-Allow-Methods']).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import {
   allSyntheaResources,
   allValidatorCases,
   hasSharedData,
+  isAtOrInside,
   parseValidatorCase,
   syntheaTransactionBundles,
   type ValidatorCaseFile,
@@ -22,21 +23,9 @@ import {
 
 const pointsAtElement = (issue: OutcomeIssue): boolean => /^[A-Z][A-Za-z]*[.[]/.test(issue.expression?.[0] ?? '');
 
-/** The Java validator's expression, as the JSON names it (`value.ofType(Quantity)` → `valueQuantity`, no comments). */
-function normalizeReference(expression: string): string {
-  return expression
-    .replace(/\/\*.*?\*\//g, '')
-    .replace(/\[[a-z]+='[^']*'\]/g, '')
-    .replace(/\.([a-z][A-Za-z]*)\.ofType\(([A-Za-z]+)\)/g, (_, name: string, type: string) => `.${name}${type.charAt(0).toUpperCase()}${type.slice(1)}`);
-}
-
-/** Whether an issue names the element the reference validator flags, or an element inside it. */
+/** Whether an issue names an element the reference validator flags, or an element inside it. */
 function agreesOnLocation(issues: OutcomeIssue[], entry: ValidatorCaseFile): boolean {
-  const references = entry.referenceExpressions.map(normalizeReference);
-  return issues.some((issue) => {
-    const ours = issue.expression?.[0] ?? '';
-    return references.some((reference) => ours === reference || ours.startsWith(`${reference}.`) || ours.startsWith(`${reference}[`));
-  });
+  return issues.some((issue) => entry.referenceExpressions.some((reference) => isAtOrInside(issue.expression?.[0] ?? '', reference)));
 }
 
 function validate(resource: Record<string, unknown>): OutcomeIssue[] {

@@ -170,6 +170,14 @@ describe('validateResource (every R4 type)', () => {
     expect(expressions(validateResource('Patient', extension(0)))).toEqual(['Patient.extension[0].valuePositiveInt']);
   });
 
+  it('enforces required bindings only: Expression.language is extensible, Patient.gender required', () => {
+    const measure = { resourceType: 'Measure', status: 'draft', group: [{ population: [{ criteria: { language: 'text/plain', expression: 'x' } }] }] };
+    expect(validateResource('Measure', measure)).toEqual([]);
+    expect(validateResource('Patient', { resourceType: 'Patient', gender: 'F' })).toEqual([
+      { severity: 'error', code: 'value', diagnostics: 'Not a code R4 allows here (one of male, female, other, unknown)', expression: ['Patient.gender'] },
+    ]);
+  });
+
   it('accepts 4.0.1 as an R4 fhirVersion (the official schema stops at 4.0.0)', () => {
     const capability = { resourceType: 'CapabilityStatement', status: 'active', date: '2024-01-01', kind: 'instance', fhirVersion: '4.0.1', format: ['json'] };
     expect(validateResource('CapabilityStatement', capability)).toEqual([]);
@@ -265,8 +273,11 @@ describe('primitive checks', () => {
   });
 
   it('uri, url, canonical: no whitespace; relative allowed; urn:uuid must hold a UUID', () => {
-    valid(primitives.uri, ['http://example.org/a?b=c', 'Binary/f006', 'urn:uuid:9b7f3a64-0c9e-4bd6-9c39-2f5a8b7d1e01', 'urn:uuid:68D043B5-9ECF-4559-A57A-396E0D452311', 'urn:oid:1.2.3', '#contained']);
-    invalid(primitives.uri, ['', 'not a url', 'http://a\u00a0b', 'urn:uuid:f3b2bd36-199b-4591-b4db-f49db0912b6', 'urn:uuid:not-a-uuid']);
+    valid(primitives.uri, [
+      'http://example.org/a?b=c', 'Binary/f006', 'urn:uuid:9b7f3a64-0c9e-4bd6-9c39-2f5a8b7d1e01', 'urn:uuid:68D043B5-9ECF-4559-A57A-396E0D452311',
+      'urn:uuid:9b7f3a64-0c9e-4bd6-9c39-2f5a8b7d1e01#AllergyIntolerance-1', 'urn:oid:1.2.3', 'urn:oid:X.Y.Z', '#contained',
+    ]);
+    invalid(primitives.uri, ['', 'not a url', 'http://a\u00a0b', 'urn:uuid:f3b2bd36-199b-4591-b4db-f49db0912b6', 'urn:uuid:9b7f3a64-0c9e-4bd6-9c39-2f5a8b7d1e012', 'urn:uuid:not-a-uuid']);
     valid(primitives.absoluteUri, ['urn:uuid:9b7f3a64-0c9e-4bd6-9c39-2f5a8b7d1e01', 'http://example.org/fhir/Patient/1']);
     invalid(primitives.absoluteUri, ['Patient/1', '/Patient/1']);
   });
