@@ -46,6 +46,8 @@ export class DscFunction extends Construct {
         externalModules: [],
         // ESM output still meets CommonJS dependencies that call require().
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // Credentials come from Lambda's environment only (see lambda-credentials.ts).
+        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': path.join(repositoryRoot, 'lambdas/platform/lambda-credentials.ts') },
       },
     });
   }

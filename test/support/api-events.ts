@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { matchRoute } from '../../lambdas/contracts/routes';
 
 export const testClientId = 'web-client-id';
 
@@ -12,6 +13,10 @@ export const recordFunctionEnv = {
   AWS_REGION: 'ca-central-1',
 };
 
+/** The host and stage the events below come through; Location headers are built from them. */
+export const testBaseUrl = 'https://abc123.execute-api.ca-central-1.amazonaws.com/r4';
+export const testRequestId = 'request-1';
+
 export const staffClaims = (groups = 'physician') => ({
   sub: 'staff-sub',
   username: 'staff-sub',
@@ -21,36 +26,74 @@ export const staffClaims = (groups = 'physician') => ({
   'cognito:groups': groups,
 });
 
+export interface EventOptions {
+  /**
+   * The request body. The API declares binaryMediaTypes `*∕*`, so API Gateway hands every body
+   * over base64-encoded with `isBase64Encoded: true`; text is sent as its UTF-8 bytes, and
+   * bytes as they are (to send what is not UTF-8).
+   */
+  readonly body?: string | Uint8Array;
+  readonly headers?: Record<string, string>;
+  readonly claims?: Record<string, string>;
+  /** Query parameters, decoded, repeated names repeated. */
+  readonly query?: readonly (readonly [string, string])[];
+}
+
 /** A REST API (v1) proxy event as API Gateway sends it behind the r4 stage. */
-export function proxyEvent(options: {
-  method: string;
-  resource: string;
-  path: string;
-  pathParameters?: Record<string, string>;
-  body?: string;
-  headers?: Record<string, string>;
-  claims?: Record<string, string>;
-}): APIGatewayProxyEvent {
+export function proxyEvent(
+  options: EventOptions & {
+    method: string;
+    /** The API Gateway resource path template, e.g. `/{type}/{id}`. */
+    resource: string;
+    /** The concrete path below the stage, e.g. `/Observation/o1`. */
+    path: string;
+    pathParameters?: Record<string, string>;
+  },
+): APIGatewayProxyEvent {
+  const multiValue: Record<string, string[]> = {};
+  for (const [name, value] of options.query ?? []) (multiValue[name] ??= []).push(value);
+  const hasQuery = Object.keys(multiValue).length > 0;
   return {
     resource: options.resource,
     path: options.path,
     httpMethod: options.method,
     headers: { Host: 'abc123.execute-api.ca-central-1.amazonaws.com', 'X-Forwarded-Proto': 'https', ...options.headers },
     multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: hasQuery ? Object.fromEntries(Object.entries(multiValue).map(([name, values]) => [name, values[values.length - 1]])) : null,
+    multiValueQueryStringParameters: hasQuery ? multiValue : null,
     pathParameters: options.pathParameters ?? null,
     stageVariables: null,
-    body: options.body ?? null,
-    isBase64Encoded: false,
+    body: options.body === undefined ? null : base64Of(options.body),
+    isBase64Encoded: options.body !== undefined,
     requestContext: {
       path: `/r4${options.path}`,
       stage: 'r4',
-      requestId: 'request-1',
+      requestId: testRequestId,
       identity: { sourceIp: '192.0.2.10', userAgent: 'vitest' },
       authorizer: options.claims ? { claims: options.claims } : undefined,
     },
   } as unknown as APIGatewayProxyEvent;
+}
+
+/**
+ * The event for `method path`, resolved against the route table as API Gateway resolves it
+ * (resource template and path parameters). `path` may carry a query string.
+ */
+export function requestEvent(method: string, path: string, options: EventOptions = {}): APIGatewayProxyEvent {
+  const [pathOnly = '', search] = splitQuery(path);
+  const match = matchRoute(method, pathOnly);
+  if (match?.kind !== 'route') throw new Error(`No route serves ${method} ${pathOnly} (${match?.kind ?? 'no resource'})`);
+  const query = [...(search === undefined ? [] : [...new URLSearchParams(search)]), ...(options.query ?? [])];
+  return proxyEvent({ ...options, method: match.route.method, resource: match.route.path, path: pathOnly, pathParameters: match.pathParameters, query });
+}
+
+function base64Of(body: string | Uint8Array): string {
+  return (typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body)).toString('base64');
+}
+
+function splitQuery(path: string): [string, string | undefined] {
+  const mark = path.indexOf('?');
+  return mark < 0 ? [path, undefined] : [path.slice(0, mark), path.slice(mark + 1)];
 }
 
 export const lambdaContext = { awsRequestId: 'aws-request-1', functionName: 'test' } as Context;

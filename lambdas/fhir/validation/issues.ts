@@ -66,6 +66,7 @@ function toIssue(resourceType: string, error: GeneratedError): OutcomeIssue | un
   const { params } = error;
   const at = fhirPath(resourceType, error.instancePath);
   switch (error.keyword) {
+    case 'fhirElements':
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
       return issue('structure', child(at, name), `Unknown element '${shown(name)}': R4 does not define it here`);
@@ -78,6 +79,7 @@ function toIssue(resourceType: string, error: GeneratedError): OutcomeIssue | un
       return issue('required', child(at, String(params.missingProperty)), `Missing required element '${String(params.missingProperty)}'`);
     case 'type':
       return issue('structure', at, `Must be ${describeType(params.type)}`);
+    case 'fhirCode':
     case 'enum':
       return issue('value', at, `Not a code R4 allows here${listCodes(params.allowedValues)}`);
     case 'const':
