@@ -263,9 +263,10 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
   }
 
   // --- Patch 4: keep the generated module small. ---
-  // ajv embeds a definition's whole schema object in the module as soon as its code refers to it:
-  // to look element names up (additionalProperties over more than 8 names) and to report an enum's
-  // allowed values. These two keywords do the same from small constants (a quarter of the size).
+  // ajv's code refers to a definition's whole schema object to look element names up
+  // (additionalProperties over more than 8 names) and to report an enum's allowed values, so the
+  // module would carry the schema too. These two keywords work from small constants instead, and
+  // esbuild's tree shaking drops the schema objects left unused (5.2 MB → 3.9 MB minified).
   for (const definition of Object.values(definitions)) {
     if (definition.additionalProperties === false) {
       definition.fhirElements = Object.keys(definition.properties ?? {});

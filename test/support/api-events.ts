@@ -28,7 +28,7 @@ export const staffClaims = (groups = 'physician') => ({
 
 export interface EventOptions {
   /**
-   * The request body. The API declares binaryMediaTypes `*∕*`, so API Gateway hands every body
+   * The request body. The API declares every media type binary, so API Gateway hands every body
    * over base64-encoded with `isBase64Encoded: true`; text is sent as its UTF-8 bytes, and
    * bytes as they are (to send what is not UTF-8).
    */
