@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 }
 
 function banner(info: StackInfo, stackFile: string, inMemory: boolean): string {
-  const user = info.users[0];
+  const user = info.users.find((candidate) => candidate.roles.includes('physician')) ?? { email: '<email>', password: '<password>' };
   const users = info.users.map((u) => `    ${u.email.padEnd(26)} ${u.password.padEnd(26)} ${u.roles.join(', ')}`).join('\n');
   return `
 DSC local stack is ready${inMemory ? ' (in memory: nothing is kept)' : ''}.

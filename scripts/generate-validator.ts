@@ -253,6 +253,7 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
     if (!isResource) definition.minProperties = 1;
     definition.type = name === 'ElementOrNull' ? ['object', 'null'] : 'object';
   }
+  // Relative fullUrls break reference resolution inside a Bundle (the Java validator refuses them too).
   (definitions.Bundle_Entry as Schema).properties.fullUrl = ref('absoluteUri');
   // The official schema's fhirVersion list stops at 4.0.0; 4.0.1 is R4's technical correction.
   for (const definition of Object.values(definitions)) {

@@ -1,33 +1,62 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { roleDescriptions, roleMatrix, roles } from '../lambdas/access/roles';
-import { routes } from '../lambdas/contracts/routes';
+import { categoryDescriptions, dataCategories, dataCategoryOf, type DataCategory } from '../lambdas/access/categories';
+import { roleDescriptions, roleMatrix, roles, type AccessKind, type Role } from '../lambdas/access/roles';
+import { resourceTypes, type ResourceType } from '../lambdas/fhir/registry/registry';
 
 /**
- * Renders the role matrix declared in lambdas/access/roles.ts as a table for compliance
- * reviewers. `npm run docs:roles` writes docs/role-matrix.md; a test fails if it is stale.
+ * Renders the role matrix declared in lambdas/access/roles.ts for compliance reviewers: what
+ * each role may do per data category, then which R4 resource types each category holds (from
+ * `dataCategoryOf`, so every one of the registry's types is placed). `npm run docs:roles`
+ * writes docs/role-matrix.md; a test fails if it is stale.
  */
 export const roleMatrixDoc = path.resolve(__dirname, '..', 'docs', 'role-matrix.md');
 
+const accessKinds: readonly AccessKind[] = ['read', 'write'];
+
+/** `read, write`, `read`, `write` or `—` (no access). */
+export function accessCell(role: Role, category: DataCategory): string {
+  const granted = accessKinds.filter((kind) => roleMatrix[role][category]?.includes(kind) ?? false);
+  return granted.length > 0 ? granted.join(', ') : '—';
+}
+
+/** The R4 resource types of each category, in the registry's order. */
+export function typesByCategory(): Record<DataCategory, ResourceType[]> {
+  const byCategory = Object.fromEntries(dataCategories.map((category) => [category, [] as ResourceType[]])) as Record<DataCategory, ResourceType[]>;
+  for (const type of resourceTypes) byCategory[dataCategoryOf(type)].push(type);
+  return byCategory;
+}
+
 export function renderRoleMatrix(): string {
-  const columns = routes.filter((route) => route.resourceType).map((route) => ({ type: route.resourceType!, interaction: route.interaction }));
-  const header = `| role (Cognito group) | ${columns.map((c) => `${c.type} ${c.interaction}`).join(' | ')} | who |`;
-  const rule = `|---|${columns.map(() => ':-:').join('|')}|---|`;
-  const rows = roles.map((role) => {
-    const cells = columns.map((c) => ((roleMatrix[role][c.type] as readonly string[] | undefined)?.includes(c.interaction) ? 'yes' : '—'));
-    return `| \`${role}\` | ${cells.join(' | ')} | ${roleDescriptions[role]} |`;
-  });
+  const roleRows = roles.map((role) => `| \`${role}\` | ${dataCategories.map((category) => accessCell(role, category)).join(' | ')} | ${roleDescriptions[role]} |`);
+  const byCategory = typesByCategory();
+  const categoryRows = dataCategories.map(
+    (category) => `| \`${category}\` | ${categoryDescriptions[category]} | ${byCategory[category].length} | ${byCategory[category].join(', ') || '—'} |`,
+  );
   return [
     '# Role matrix',
     '',
-    'Generated from `lambdas/access/roles.ts` by `npm run docs:roles`; do not edit by hand.',
+    'Generated from `lambdas/access/roles.ts` and `lambdas/access/categories.ts` by `npm run docs:roles`; do not edit by hand.',
     '',
-    'A staff member may use an interaction if any of their Cognito groups allows it. Every use and',
-    'every refusal is written to the access journal. `GET /metadata` is public and not listed.',
+    'Access is decided per data category, for all the resource types of that category. A staff member',
+    'may read or write a category if any of their Cognito groups allows it. Reading covers read, vread,',
+    'history, search and operations; writing covers create, update, patch and delete. Every use and every',
+    'refusal is written to the access journal. `GET /metadata` is public and not listed.',
     '',
-    header,
-    rule,
-    ...rows,
+    '## Access by role and data category',
+    '',
+    `| role (Cognito group) | ${dataCategories.map((category) => `\`${category}\``).join(' | ')} | who |`,
+    `|---|${dataCategories.map(() => ':-:').join('|')}|---|`,
+    ...roleRows,
+    '',
+    `## Resource types by data category (${resourceTypes.length} R4 types)`,
+    '',
+    'Each type takes the category its official R4 definition gives it, except the few overridden in',
+    '`lambdas/access/categories.ts`, each with its reason.',
+    '',
+    '| category | holds | types | R4 resource types |',
+    '|---|---|--:|---|',
+    ...categoryRows,
     '',
   ].join('\n');
 }

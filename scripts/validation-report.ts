@@ -99,9 +99,11 @@ function tiers(): { tiers: Tier[]; otherAccepted: { name: string; reason: string
       if (tier === 'structure' && issues.some((issue) => entry.referenceExpressions.some((reference) => isAtOrInside(issue.expression?.[0] ?? '', reference)))) locatedLikeReference++;
       if (tier === 'other' && issues.length === 0) otherAccepted.push({ name: entry.name, reason: entry.errors[0] ?? '' });
     }
-    const note = tier === 'parse'
-      ? `${notJson} of ${inTier.length} fail JSON.parse: the API's JSON parser refuses them (400) before validation`
-      : notJson > 0 ? `${notJson} not JSON` : '';
+    const withBom = inTier.filter((entry) => entry.text.startsWith('\uFEFF')).length;
+    const note = [
+      tier === 'parse' ? `${notJson} of ${inTier.length} fail JSON.parse: the API's JSON parser refuses them (400) before validation` : notJson > 0 ? `${notJson} not JSON` : '',
+      withBom > 0 ? `${withBom} begins with a byte-order mark, dropped first as the API's decoder does` : '',
+    ].filter(Boolean).join('; ');
     result.push({ tier: tier === 'none' ? 'valid' : tier, what: labels[tier] ?? tier, total: inTier.length, accepted, rejected: tier === 'parse' ? notJson : rejected, agreeing, note });
   }
   return { tiers: result, otherAccepted, locatedLikeReference, examplesMs };

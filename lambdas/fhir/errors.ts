@@ -16,18 +16,22 @@ export abstract class FhirError extends Error {
   /** Extra response headers (Allow, Retry-After…). */
   readonly headers?: Readonly<Record<string, string>>;
 
-  constructor(readonly issues: readonly OutcomeIssue[]) {
+  /** `name` says which error in logs; it is given explicitly because bundles are minified. */
+  constructor(
+    name: string,
+    readonly issues: readonly OutcomeIssue[],
+  ) {
     super(issues.map((issue) => issue.diagnostics).join('; '));
-    this.name = new.target.name; // esbuild keeps class names (keepNames), so logs say which error
+    this.name = name;
   }
 }
 
 /** A FHIR error class with a fixed status and issue code, built from one diagnostics line. */
-function fhirError(status: number, code: string) {
+function fhirError(name: string, status: number, code: string) {
   return class extends FhirError {
     readonly status = status;
     constructor(diagnostics: string) {
-      super([{ severity: 'error', code, diagnostics }]);
+      super(name, [{ severity: 'error', code, diagnostics }]);
     }
   };
 }
@@ -36,35 +40,35 @@ function fhirError(status: number, code: string) {
 export class Invalid extends FhirError {
   readonly status = 400;
   constructor(issues: readonly OutcomeIssue[] | string) {
-    super(typeof issues === 'string' ? [{ severity: 'error', code: 'invalid', diagnostics: issues }] : issues);
+    super('Invalid', typeof issues === 'string' ? [{ severity: 'error', code: 'invalid', diagnostics: issues }] : issues);
   }
 }
 
-export class Unauthenticated extends fhirError(401, 'login') {}
-export class Forbidden extends fhirError(403, 'forbidden') {}
-export class NotFound extends fhirError(404, 'not-found') {}
-export class NotAcceptable extends fhirError(406, 'not-supported') {}
-export class VersionConflict extends fhirError(409, 'conflict') {}
+export class Unauthenticated extends fhirError('Unauthenticated', 401, 'login') {}
+export class Forbidden extends fhirError('Forbidden', 403, 'forbidden') {}
+export class NotFound extends fhirError('NotFound', 404, 'not-found') {}
+export class NotAcceptable extends fhirError('NotAcceptable', 406, 'not-supported') {}
+export class VersionConflict extends fhirError('VersionConflict', 409, 'conflict') {}
 /** A resource that existed and was deleted (R4: read of a deleted resource is 410). */
-export class Gone extends fhirError(410, 'deleted') {}
+export class Gone extends fhirError('Gone', 410, 'deleted') {}
 /** A stale If-Match, or conditional criteria matching several resources. */
-export class PreconditionFailed extends fhirError(412, 'conflict') {}
-export class PayloadTooLarge extends fhirError(413, 'too-long') {}
-export class UnsupportedMediaType extends fhirError(415, 'not-supported') {}
+export class PreconditionFailed extends fhirError('PreconditionFailed', 412, 'conflict') {}
+export class PayloadTooLarge extends fhirError('PayloadTooLarge', 413, 'too-long') {}
+export class UnsupportedMediaType extends fhirError('UnsupportedMediaType', 415, 'not-supported') {}
 /** Valid FHIR that breaks a business rule (e.g. a patch whose result is invalid). */
 export class Unprocessable extends FhirError {
   readonly status = 422;
   constructor(issues: readonly OutcomeIssue[] | string) {
-    super(typeof issues === 'string' ? [{ severity: 'error', code: 'processing', diagnostics: issues }] : issues);
+    super('Unprocessable', typeof issues === 'string' ? [{ severity: 'error', code: 'processing', diagnostics: issues }] : issues);
   }
 }
-export class ServiceUnavailable extends fhirError(503, 'transient') {}
+export class ServiceUnavailable extends fhirError('ServiceUnavailable', 503, 'transient') {}
 
 export class MethodNotAllowed extends FhirError {
   readonly status = 405;
   override readonly headers: Readonly<Record<string, string>>;
   constructor(method: string, allowed: readonly string[]) {
-    super([{ severity: 'error', code: 'not-supported', diagnostics: `${method} is not supported here; use ${allowed.join(', ')}` }]);
+    super('MethodNotAllowed', [{ severity: 'error', code: 'not-supported', diagnostics: `${method} is not supported here; use ${allowed.join(', ')}` }]);
     this.headers = { Allow: allowed.join(', ') };
   }
 }

@@ -40,7 +40,6 @@ export class DscFunction extends Construct {
         target: 'node24',
         minify: true,
         sourceMap: true,
-        keepNames: true,
         mainFields: ['module', 'main'],
         // Bundle our pinned AWS SDK rather than rely on whichever version the runtime ships.
         externalModules: [],

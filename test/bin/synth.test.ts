@@ -42,6 +42,7 @@ describe('cdk synth', () => {
     const template = JSON.parse(readFileSync(path.join(synthesized.out, 'Dsc-dev-Api.template.json'), 'utf8'));
     const bundleOf = (id: string) => {
       const [resource] = Object.entries<any>(template.Resources).filter(([logicalId, r]) => logicalId.startsWith(id) && r.Type === 'AWS::Lambda::Function');
+      if (!resource) throw new Error(`no function ${id} in the template`);
       return path.join(synthesized.out, resource[1].Metadata['aws:asset:path'], 'index.mjs');
     };
     const request = (method: string, resource: string, pathName: string) => ({
@@ -60,7 +61,7 @@ describe('cdk synth', () => {
     for (const [id, method, resource, pathName] of [
       [functions.recordRead.id, 'GET', '/{type}/{id}', '/Patient/x'],
       [functions.recordWrite.id, 'POST', '/{type}', '/Patient'],
-    ]) {
+    ] as const) {
       const result = invokeBundle(bundleOf(id), request(method, resource, pathName));
       expect(result.statusCode, id).toBe(401);
       expect(JSON.parse(result.body).resourceType).toBe('OperationOutcome');

@@ -90,7 +90,8 @@ describe('npm start', () => {
     const { stack } = await startStack({ ports, inMemory: true });
     started.push(stack);
     const [pid] = dynamoDbLocalPids(ports.dynamoDb);
-    process.kill(pid, 'SIGKILL');
+    expect(pid).toBeDefined();
+    process.kill(pid!, 'SIGKILL');
     expect(await stack.exited).toBe(1);
     expect(stack.output()).toMatch(/dsc: DynamoDB Local exited unexpectedly \(SIGKILL\); stopping/);
     const cognitoUp = await fetch(`http://127.0.0.1:${ports.cognito}/health`).then(() => true, () => false);

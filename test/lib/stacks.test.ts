@@ -55,8 +55,8 @@ describe('auth stack', () => {
     });
     // Custom scopes are joined from the resource server's identifier at deploy time.
     auth.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', { Identifier: 'dsc-fhir', Scopes: Match.arrayWith([Match.objectLike({ ScopeName: 'fhir.read' })]) });
-    const client = Object.values(resourcesOf(auth, 'AWS::Cognito::UserPoolClient'))[0];
-    expect(JSON.stringify(client.Properties.AllowedOAuthScopes)).toMatch(/\/fhir\.read.*\/fhir\.write/);
+    const [client] = Object.values(resourcesOf(auth, 'AWS::Cognito::UserPoolClient'));
+    expect(JSON.stringify(client?.Properties.AllowedOAuthScopes)).toMatch(/\/fhir\.read.*\/fhir\.write/);
   });
 });
 
@@ -131,6 +131,7 @@ describe('api stack', () => {
     const pathOf = (ref: any): string => {
       if (!ref?.Ref) return '';
       const resource = resources[ref.Ref];
+      if (!resource) throw new Error(`no resource ${ref.Ref}`);
       return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`;
     };
     return Object.fromEntries(
@@ -278,7 +279,7 @@ describe('api stack', () => {
   });
 
   it('associates a blocking WAF web ACL with the API stage', () => {
-    const acl = Object.values(resourcesOf(api, 'AWS::WAFv2::WebACL'))[0].Properties;
+    const acl = Object.values(resourcesOf(api, 'AWS::WAFv2::WebACL'))[0]?.Properties ?? {};
     expect(acl.Scope).toBe('REGIONAL');
     const managed = acl.Rules.filter((rule: any) => rule.Statement.ManagedRuleGroupStatement);
     expect(managed.map((rule: any) => rule.Statement.ManagedRuleGroupStatement.Name)).toEqual(

@@ -16,6 +16,42 @@ export const demoUsers = {
   clerk: 'commis@dsc.local',
 } as const;
 
+/** A resource as the API returns it: the server always sets the id and meta. */
+export interface StoredResource {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly meta: { readonly versionId: string; readonly lastUpdated: string; readonly tag?: readonly unknown[] };
+  readonly [element: string]: unknown;
+}
+
+export interface OutcomeIssue {
+  readonly severity: string;
+  readonly code: string;
+  readonly diagnostics?: string;
+  readonly expression?: readonly string[];
+}
+
+export interface OperationOutcome {
+  readonly resourceType: 'OperationOutcome';
+  readonly issue: readonly OutcomeIssue[];
+}
+
+export interface BundleEntry {
+  readonly fullUrl?: string;
+  readonly resource?: StoredResource;
+  readonly search?: { readonly mode?: string };
+  readonly request?: { readonly method: string; readonly url: string };
+  readonly response?: { readonly status: string; readonly etag?: string };
+}
+
+export interface Bundle {
+  readonly resourceType: 'Bundle';
+  readonly type: string;
+  readonly total?: number;
+  readonly link?: readonly { readonly relation: string; readonly url: string }[];
+  readonly entry?: readonly BundleEntry[];
+}
+
 export interface ApiRequest {
   readonly method?: string;
   /** Email of the demo user whose access token is sent; `null` sends none. Defaults to the integration user. */
@@ -31,8 +67,8 @@ export interface LocalStack {
   token(email: string): Promise<string>;
   /** A request to the API; the body gets `Content-Type: application/fhir+json` unless the headers name another. */
   request(path: string, init?: ApiRequest): Promise<Response>;
-  /** The current Patient/[id] etc. as JSON, failing unless it is 200. */
-  read(reference: string, as?: string): Promise<any>;
+  /** The current version of `Type/id`, failing unless the read answers 200. */
+  read(reference: string, as?: string): Promise<StoredResource>;
 }
 
 export function bootLocalStack(): LocalStack {
@@ -80,9 +116,7 @@ export function bootLocalStack(): LocalStack {
   };
 
   const read = async (reference: string, as?: string) => {
-    const response = await request(`/${reference}`, { as: as ?? demoUsers.integration });
-    expect(response.status, `GET ${reference}`).toBe(200);
-    return response.json();
+    return expectJson<StoredResource>(await request(`/${reference}`, { as: as ?? demoUsers.integration }), 200);
   };
 
   return {
@@ -97,24 +131,27 @@ export function bootLocalStack(): LocalStack {
 
 /**
  * Checks an error answer: its status, a FHIR JSON content type and an OperationOutcome body whose
- * first error issue has the given code. Returns the OperationOutcome.
+ * first issue is an error with the given code. Returns the OperationOutcome.
  */
-export async function expectOperationOutcome(response: Response, status: number, code?: string): Promise<any> {
-  const text = await response.text();
-  expect(response.status, text.slice(0, 500)).toBe(status);
+export async function expectOperationOutcome(response: Response, status: number, code?: string): Promise<OperationOutcome> {
+  const outcome = await expectJson<OperationOutcome>(response, status);
   expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-  const outcome = JSON.parse(text);
   expect(outcome.resourceType).toBe('OperationOutcome');
   expect(outcome.issue.length).toBeGreaterThan(0);
   if (code !== undefined) expect(outcome.issue[0]).toMatchObject({ severity: 'error', code });
   return outcome;
 }
 
-/** Expects a status, showing the body when it differs (an OperationOutcome says why). */
+/** Expects a status and returns the body's text, showing the body when the status differs (an OperationOutcome says why). */
 export async function expectStatus(response: Response, status: number): Promise<string> {
   const text = await response.text();
   expect(response.status, `${response.url}: ${text.slice(0, 500)}`).toBe(status);
   return text;
+}
+
+/** Expects a status and returns the JSON body. */
+export async function expectJson<T = StoredResource>(response: Response, status: number): Promise<T> {
+  return JSON.parse(await expectStatus(response, status)) as T;
 }
 
 /**
@@ -133,12 +170,6 @@ export async function eventually<T>(assertion: () => Promise<T>, timeoutMs = 10_
   }
 }
 
-export interface BundleEntry {
-  readonly fullUrl?: string;
-  readonly resource: any;
-  readonly search?: { readonly mode?: string };
-}
-
 /** Every entry of a searchset or history, following `next` links from the first page (at most `maxPages`). */
 export async function allPages(stack: LocalStack, path: string, init: ApiRequest = {}, maxPages = 100): Promise<{ entries: BundleEntry[]; pages: number }> {
   const entries: BundleEntry[] = [];
@@ -146,24 +177,28 @@ export async function allPages(stack: LocalStack, path: string, init: ApiRequest
   let pages = 0;
   while (url) {
     if (++pages > maxPages) throw new Error(`more than ${maxPages} pages for ${path}`);
-    const response = await stack.request(url, init);
-    const bundle = JSON.parse(await expectStatus(response, 200));
+    const bundle: Bundle = await expectJson<Bundle>(await stack.request(url, init), 200);
     expect(bundle.resourceType).toBe('Bundle');
     entries.push(...(bundle.entry ?? []));
-    url = bundle.link?.find((link: { relation: string }) => link.relation === 'next')?.url;
+    url = bundle.link?.find((link) => link.relation === 'next')?.url;
   }
   return { entries, pages };
 }
 
 /** `Type/id` of each entry's resource, sorted. */
 export function referencesOf(entries: readonly BundleEntry[]): string[] {
-  return entries.map((entry) => `${entry.resource.resourceType}/${entry.resource.id}`).sort();
+  return entries.map((entry) => `${entry.resource?.resourceType}/${entry.resource?.id}`).sort();
+}
+
+/** The ids of the entries a search matched (not its includes or outcome), in order. */
+export function matchedIds(entries: readonly BundleEntry[]): string[] {
+  return entries.filter((entry) => entry.search?.mode === 'match').map((entry) => entry.resource?.id ?? '(no resource)');
 }
 
 /** The version ids an instance's history lists, newest first. */
 export async function versionIds(stack: LocalStack, reference: string): Promise<string[]> {
   const { entries } = await allPages(stack, `/${reference}/_history`);
-  return entries.map((entry) => entry.resource?.meta?.versionId ?? `deleted:${(entry as { response?: { etag?: string } }).response?.etag}`);
+  return entries.map((entry) => entry.resource?.meta.versionId ?? `deleted:${entry.response?.etag}`);
 }
 
 /** A fresh value for identifiers and names, so tests never see each other's data. */

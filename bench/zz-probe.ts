@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { validateResource } from '../lambdas/fhir/validation';
+import { writeServices } from '../lambdas/record/compose-write';
+import type { RequestContext } from '../lambdas/record/request-context';
+import { freePort } from '../local/ports';
+import { startLocalStack } from '../local/stack';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main() {
+  let t = performance.now();
+  const stack = await startLocalStack({ apiPort: await freePort(), cognitoPort: await freePort(), dynamoDbPort: await freePort(), localDir: mkdtempSync(path.join(tmpdir(), 'dsc-probe-')), inMemory: true, log: (l) => console.log('log', l), onCrash: (m) => { console.error(m); process.exit(1); } });
+  console.log('boot', performance.now() - t);
+  const client = new DynamoDBClient({ endpoint: stack.info.dynamoDb.endpoint, region: 'ca-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const outputs: unknown[] = [];
+  client.middlewareStack.add((next, context) => async (args) => { (args.input as any).ReturnConsumedCapacity = 'INDEXES'; const r = await next(args); outputs.push([context.commandName, (r.output as any).ConsumedCapacity]); return r; }, { step: 'initialize', name: 'x' });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const svc = writeServices(doc, stack.info.dynamoDb.tables, validateResource);
+  const ctx: RequestContext = { principal: { sub: 'bench', username: 'bench', clientId: 'local', roles: ['integration'], scopes: [] }, requestId: 'bench' };
+  const obs = (i: number) => ({ resourceType: 'Observation', status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }], code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }], text: 'Heart rate' }, subject: { reference: 'Patient/demo-tremblay' }, encounter: { reference: 'Encounter/demo-tremblay-visit-1' }, effectiveDateTime: '2024-01-01T10:00:00Z', issued: '2024-01-01T10:00:00Z', valueQuantity: { value: 60 + (i % 40), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } });
+  const created = await svc.writer.create(ctx, 'Observation', () => obs(0));
+  console.log(JSON.stringify(outputs, null, 1)); outputs.length = 0;
+  await svc.reader.read(ctx, 'Observation', created.version.id);
+  console.log(JSON.stringify(outputs, null, 1)); outputs.length = 0;
+  console.log('entries', Object.keys(created.version.searchValues));
+  t = performance.now();
+  const n = 1000; let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => { while (next < n) { const i = next++; await svc.writer.create(ctx, 'Observation', () => obs(i)); } }));
+  const w = performance.now() - t; console.log('write 1000', w);
+  t = performance.now();
+  await stack.indexed(); await stack.indexed();
+  console.log('index after writes', performance.now() - t, 'total', performance.now() - t + w);
+  outputs.length = 0;
+  await stack.stop();
+}
+main().catch((e) => { console.error(e); process.exit(1); });

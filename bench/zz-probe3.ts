@@ -1,0 +1,31 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { validateResource } from '../lambdas/fhir/validation';
+import { writeServices } from '../lambdas/record/compose-write';
+import type { RequestContext } from '../lambdas/record/request-context';
+import { freePort } from '../local/ports';
+import { startLocalStack } from '../local/stack';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+async function main() {
+  const stack = await startLocalStack({ apiPort: await freePort(), cognitoPort: await freePort(), dynamoDbPort: await freePort(), localDir: mkdtempSync(path.join(tmpdir(), 'dsc-probe-')), inMemory: true, log: (l) => console.log('log', l), onCrash: (m) => { console.error(m); process.exit(1); } });
+  const client = new DynamoDBClient({ endpoint: stack.info.dynamoDb.endpoint, region: 'ca-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const svc = writeServices(doc, stack.info.dynamoDb.tables, validateResource);
+  const ctx: RequestContext = { principal: { sub: 'bench', username: 'bench', clientId: 'local', roles: ['integration'], scopes: [] }, requestId: 'bench' };
+  const obs = (i: number) => ({ resourceType: 'Observation', status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }], code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }], text: 'Heart rate' }, subject: { reference: `Patient/p${i % 30}` }, encounter: { reference: `Encounter/e${i % 300}` }, effectiveDateTime: '2024-01-01T10:00:00Z', issued: '2024-01-01T10:00:00Z', valueQuantity: { value: 60 + (i % 40), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } });
+  const count = async () => { let n = 0; let k: any; do { const r = await doc.send(new QueryCommand({ TableName: stack.info.dynamoDb.tables.record, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'h#Observation' }, Select: 'COUNT', ExclusiveStartKey: k })); n += r.Count ?? 0; k = r.LastEvaluatedKey; } while (k); return n; };
+  let t = performance.now();
+  const n = 3000; let next = 0;
+  const timer = setInterval(async () => console.log(((performance.now() - t) / 1000).toFixed(0), 's written', next, 'indexed', await count()), 5000);
+  await Promise.all(Array.from({ length: 16 }, async () => { while (next < n) { const i = next++; await svc.writer.create(ctx, 'Observation', () => obs(i)); } }));
+  console.log('written', (performance.now() - t) / 1000);
+  await stack.indexed(); await stack.indexed();
+  console.log('indexed', (performance.now() - t) / 1000);
+  clearInterval(timer);
+  await stack.stop();
+}
+main().catch((e) => { console.error(e); process.exit(1); });
