@@ -16,7 +16,7 @@ export const categoryDescriptions: Record<DataCategory, string> = {
   financial: 'claims, coverage, billing',
   consent: 'consents (LRSSS restrictions) and provenance',
   reference: 'definitions and terminology: Questionnaire, ValueSet, Medication knowledge…',
-  journal: 'the access journal (AuditEvent); read-only, for privacy officers',
+  journal: 'the access journal (AuditEvent): written by the API itself, never through the record',
 };
 
 const byOfficialCategory: Record<string, DataCategory> = {
@@ -55,6 +55,10 @@ const overrides: Partial<Record<ResourceType, DataCategory>> = {
   Media: 'clinical',
   AuditEvent: 'journal', // written by the API itself, never by clients
   MeasureReport: 'clinical', // an individual MeasureReport names its patient
+  Library: 'reference', // Base.Management, but a library of knowledge artifacts, not scheduling
+  VerificationResult: 'demographics', // Base.Workflow, but it verifies practitioner and organization data
+  MedicationKnowledge: 'reference', // Clinical.Medications, but drug knowledge, about no patient
+  Linkage: 'demographics', // Foundation.Other, but it links a person's records
 };
 
 export function dataCategoryOf(type: ResourceType): DataCategory {

@@ -22,7 +22,7 @@ export const roleDescriptions: Record<Role, string> = {
   'allied-health': 'Allied health professionals: read clinical data',
   'social-worker': 'Social workers: read demographic data',
   clerk: 'Admission and registration clerks: register patients and schedule, no clinical data',
-  'privacy-officer': 'Privacy officers: the access journal, consents and patient demographics; no clinical data',
+  'privacy-officer': 'Privacy officers: consents (LRSSS restrictions) and patient demographics; no clinical data',
   'user-admin': 'User administrators: manage staff accounts; no patient data (separation of duties)',
   integration: 'System integrations of the network (loaders, migrations): every category but the journal',
 };

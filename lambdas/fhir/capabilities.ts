@@ -5,11 +5,23 @@ import type { ResourceType, SearchParameterInfo } from './registry/registry';
  * CapabilityStatement.
  */
 
-/** Types that are messages about the exchange itself rather than record content: never stored. */
-const unstorable: ReadonlySet<string> = new Set(['Parameters', 'OperationOutcome']);
+/**
+ * Types with no record endpoint, and why: messages about the exchange itself are never stored,
+ * and the access journal is written by the API alone, in its own table.
+ */
+const notInTheRecord: Readonly<Record<string, string>> = {
+  Parameters: 'Parameters resources are exchanged, not stored, so they have no endpoint here',
+  OperationOutcome: 'OperationOutcome resources are exchanged, not stored, so they have no endpoint here',
+  AuditEvent: 'AuditEvents make up the access journal, which the API writes itself; they are not part of the record',
+};
 
-export function isStorable(type: ResourceType): boolean {
-  return !unstorable.has(type);
+export function isStorable(type: string): boolean {
+  return !(type in notInTheRecord);
+}
+
+/** Why a type has no record endpoint, if it has none. */
+export function notStoredReason(type: string): string | undefined {
+  return notInTheRecord[type];
 }
 
 /** Parameters whose values the write path extracts and the search can match; composite and special ones are not supported. */

@@ -46,6 +46,7 @@ export function capabilityStatement({ baseUrl, software, date, cors }: Capabilit
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }],
           description: `OAuth 2.0 access tokens from the network's Cognito user pool (Authorization: Bearer <token>); staff roles come from Cognito groups, system clients use ${resourceServerIdentifier}/* scopes. Every access to patient data is journaled.`,
         },
+        documentation: `Search parameters marked read-your-writes find a resource in the very next request after its write returns; every other parameter is eventually consistent (indexed from the change stream, usually within a second). ${readYourWritesNote}`,
         resource: resourceTypes.filter(isStorable).map((type) => ({
           type,
           interaction: interactions,
@@ -56,12 +57,11 @@ export function capabilityStatement({ baseUrl, software, date, cors }: Capabilit
           conditionalRead: 'full-support',
           conditionalUpdate: true,
           conditionalDelete: 'single',
-          searchInclude: referenceParams(type).map((param) => `${type}:${param.code}`),
-          searchRevInclude: referencedBy.get(type) ?? [],
-          searchParam: searchParametersOf(type).filter(isSearchable).map((param) => ({ name: param.code, type: param.type, documentation: consistencyOf(type, param) })),
+          ...nonEmpty('searchInclude', referenceParams(type).map((param) => `${type}:${param.code}`)),
+          ...nonEmpty('searchRevInclude', referencedBy.get(type) ?? []),
+          searchParam: searchParametersOf(type).filter(isSearchable).map((param) => ({ name: param.code, type: param.type, ...documentationOf(type, param) })),
           ...(supportedOperations(type).length ? { operation: supportedOperations(type).map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/${type}-${name}` })) } : {}),
         })),
-        operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }],
       },
     ],
   };
@@ -71,23 +71,35 @@ function referenceParams(type: ResourceType): SearchParameterInfo[] {
   return searchParametersOf(type).filter((param) => param.type === 'reference' && isSearchable(param));
 }
 
-/** For each type, the `Source:param` references that can point at it (for `_revinclude`). */
+/**
+ * For each type, the `Source:param` references that can point at it (for `_revinclude`).
+ * References that may point at any type (Provenance.target, List.item…) would list themselves on
+ * all 145 types; of those only Provenance:target, which clients commonly ask for, is listed.
+ */
 function reverseReferences(): Map<string, string[]> {
   const byTarget = new Map<string, string[]>();
-  for (const source of resourceTypes.filter(isStorable)) {
+  const storable = resourceTypes.filter(isStorable);
+  for (const source of storable) {
     for (const param of referenceParams(source)) {
-      for (const target of param.target ?? []) byTarget.set(target, [...(byTarget.get(target) ?? []), `${source}:${param.code}`]);
+      const targets = param.target ?? [];
+      const anyType = targets.length >= storable.length;
+      if (anyType && `${source}:${param.code}` !== 'Provenance:target') continue;
+      for (const target of targets) byTarget.set(target, [...(byTarget.get(target) ?? []), `${source}:${param.code}`]);
     }
   }
   return byTarget;
 }
 
-function consistencyOf(type: ResourceType, param: SearchParameterInfo): string {
+const readYourWritesNote = 'Read-your-writes: _id, identifier with system|value, and references to a Patient through the Patient compartment parameters.';
+
+function documentationOf(type: ResourceType, param: SearchParameterInfo): { documentation?: string } {
   const readYourWrites =
     param.code === '_id' ||
     (param.code === 'identifier' && param.type === 'token') ||
     (param.type === 'reference' && patientCompartmentParams(type).includes(param.code));
-  return readYourWrites
-    ? 'Read-your-writes: found by the next request after a write returns (identifier with system|value; patient compartment references to Patient).'
-    : 'Eventually consistent: indexed from the change stream, usually within a second (see docs/search.md).';
+  return readYourWrites ? { documentation: 'Read-your-writes (see rest.documentation).' } : {};
+}
+
+function nonEmpty<K extends string>(name: K, values: readonly string[]): Partial<Record<K, readonly string[]>> {
+  return values.length > 0 ? ({ [name]: values } as Record<K, readonly string[]>) : {};
 }

@@ -1,4 +1,4 @@
-import { isStorable } from '../fhir/capabilities';
+import { notStoredReason } from '../fhir/capabilities';
 import { NotFound } from '../fhir/errors';
 import { operationOutcome } from '../fhir/operation-outcome';
 import type { ResourceType } from '../fhir/registry/registry';
@@ -10,9 +10,10 @@ import type { StoredResource, VersionRecord } from '../store/record-store';
 
 /** The `{type}` path segment as a type this server stores (Parameters and OperationOutcome are never stored). */
 export function storedTypeOf(request: FhirRequest): ResourceType {
-  const type = resourceTypeOf(request.params.type ?? '');
-  if (!isStorable(type)) throw new NotFound(`${type} resources are exchanged, not stored, so they have no endpoint here`);
-  return type;
+  const segment = request.params.type ?? '';
+  const reason = notStoredReason(segment);
+  if (reason) throw new NotFound(reason);
+  return resourceTypeOf(segment);
 }
 
 export function versionHeaders(version: VersionRecord): Record<string, string> {

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -56,6 +56,8 @@ export class ApiStack extends Stack {
       // Every body reaches the functions base64-encoded, as bytes: they decode UTF-8 strictly
       // (API Gateway would otherwise pass invalid UTF-8 on silently altered).
       binaryMediaTypes: ['*/*'],
+      // Searchsets and the CapabilityStatement are large, repetitive JSON: gzip them for clients that accept it.
+      minCompressionSize: Size.kibibytes(8),
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {

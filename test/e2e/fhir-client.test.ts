@@ -1,6 +1,6 @@
-import { CapabilityTool, Client, type FhirResource } from 'fhir-kit-client';
+import { CapabilityTool, Client, type FhirResource, type PaginationParams } from 'fhir-kit-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bootLocalStack, demoUsers, eventually } from '../support/e2e-stack';
+import { bootLocalStack, demoUsers, eventually, matchedIds, referencesOf, type Bundle, type OperationOutcome } from '../support/e2e-stack';
 
 /**
  * The API driven by an off-the-shelf FHIR client, fhir-kit-client, used as its README says and
@@ -16,17 +16,18 @@ beforeAll(async () => {
 const statusOf = (resource: FhirResource) => Client.httpFor(resource).response?.status;
 const headerOf = (resource: FhirResource, name: string) => Client.httpFor(resource).response?.headers.get(name);
 
-/** The HTTP status and body of a request the client rejected. */
-async function rejection(request: Promise<unknown>): Promise<{ status: number; data: any }> {
+/** The HTTP status and body of a request the client rejected (fhir-kit-client throws an Error with `response`). */
+async function rejection(request: Promise<unknown>): Promise<{ status: number; data: OperationOutcome }> {
   const error = await request.then(
     () => undefined,
     (reason: unknown) => reason,
   );
   expect(error, 'the request should have been refused').toBeInstanceOf(Error);
-  return (error as { response: { status: number; data: any } }).response;
+  return (error as { response: { status: number; data: OperationOutcome } }).response;
 }
 
-type Bundle = FhirResource & { entry?: { resource: FhirResource & { id: string }; search?: { mode: string } }[]; link?: { relation: string; url: string }[] };
+/** The client types every answer as a plain resource; searches and histories are Bundles. */
+const asBundle = (resource: FhirResource | undefined) => resource as unknown as Bundle | undefined;
 
 function patientBody(family: string, extra: Record<string, unknown> = {}) {
   return { resourceType: 'Patient', name: [{ family, given: ['Kit'] }], birthDate: '1980-01-02', ...extra };
@@ -101,9 +102,9 @@ describe('fhir-kit-client against the local stack, as the integration user', () 
     expect(gone.status).toBe(410);
     expect(gone.data).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'deleted' }] });
 
-    const history = (await client.history({ resourceType: 'Patient', id })) as Bundle & { entry: { request: { method: string }; response: { etag: string } }[] };
+    const history = asBundle(await client.history({ resourceType: 'Patient', id }));
     expect(history).toMatchObject({ resourceType: 'Bundle', type: 'history' });
-    expect(history.entry.map((entry) => [entry.request.method, entry.response.etag])).toEqual([
+    expect(history?.entry?.map((entry) => [entry.request?.method, entry.response?.etag])).toEqual([
       ['DELETE', 'W/"3"'],
       ['PUT', 'W/"2"'],
       ['POST', 'W/"1"'],
@@ -123,35 +124,35 @@ describe('fhir-kit-client against the local stack, as the integration user', () 
     // `patient` is indexed from the change stream: wait until the index has all 32.
     const pages = await eventually(async () => {
       const seen: Bundle[] = [];
-      let page: Bundle | undefined = (await client.search({ resourceType: 'Observation', searchParams: { patient: `Patient/${patientId}`, _count: 10 } })) as Bundle;
+      let page = asBundle(await client.search({ resourceType: 'Observation', searchParams: { patient: `Patient/${patientId}`, _count: 10 } }));
       while (page) {
         seen.push(page);
         expect(seen.length).toBeLessThanOrEqual(10);
-        page = (await client.nextPage({ bundle: page })) as Bundle | undefined;
+        page = asBundle(await client.nextPage({ bundle: page as unknown as PaginationParams['bundle'] }));
       }
       expect(seen.flatMap((bundle) => bundle.entry ?? [])).toHaveLength(32);
       return seen;
     });
     expect(pages.map((bundle) => bundle.entry?.length ?? 0)).toEqual([10, 10, 10, 2]);
-    expect(pages.flatMap((bundle) => (bundle.entry ?? []).map((entry) => entry.resource.id)).sort()).toEqual([...created].sort());
+    expect(pages.flatMap((bundle) => matchedIds(bundle.entry ?? [])).sort()).toEqual([...created].sort());
 
-    const withPatient = (await client.search({ resourceType: 'Observation', searchParams: { _id: created.slice(0, 3).join(','), _include: 'Observation:patient' } })) as Bundle;
-    const entries = withPatient.entry ?? [];
-    expect(entries.filter((entry) => entry.search?.mode === 'match').map((entry) => entry.resource.id).sort()).toEqual(created.slice(0, 3).sort());
-    expect(entries.filter((entry) => entry.search?.mode === 'include').map((entry) => `${entry.resource.resourceType}/${entry.resource.id}`)).toEqual([`Patient/${patientId}`]);
+    const withPatient = asBundle(await client.search({ resourceType: 'Observation', searchParams: { _id: created.slice(0, 3).join(','), _include: 'Observation:patient' } }));
+    const entries = withPatient?.entry ?? [];
+    expect(matchedIds(entries).sort()).toEqual(created.slice(0, 3).sort());
+    expect(referencesOf(entries.filter((entry) => entry.search?.mode === 'include'))).toEqual([`Patient/${patientId}`]);
   });
 
   it('reads a patient\'s record with $everything (client.operation) and a compartment search (client.compartmentSearch)', async () => {
-    const everything = (await client.operation({ name: 'everything', resourceType: 'Patient', id: 'demo-tremblay', method: 'GET' })) as Bundle;
+    const everything = asBundle(await client.operation({ name: 'everything', resourceType: 'Patient', id: 'demo-tremblay', method: 'GET' }));
     expect(everything).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
-    expect((everything.entry ?? []).map((entry) => `${entry.resource.resourceType}/${entry.resource.id}`).sort()).toEqual([
+    expect(referencesOf(everything?.entry ?? [])).toEqual([
       'Encounter/demo-tremblay-visit-1',
       'Observation/demo-tremblay-glucose-1',
       'Patient/demo-tremblay',
     ]);
 
-    const observations = (await client.compartmentSearch({ resourceType: 'Observation', compartment: { resourceType: 'Patient', id: 'demo-tremblay' } })) as Bundle;
-    expect((observations.entry ?? []).map((entry) => entry.resource.id)).toEqual(['demo-tremblay-glucose-1']);
+    const observations = asBundle(await client.compartmentSearch({ resourceType: 'Observation', compartment: { resourceType: 'Patient', id: 'demo-tremblay' } }));
+    expect(matchedIds(observations?.entry ?? [])).toEqual(['demo-tremblay-glucose-1']);
   });
 
   it('creates conditionally with If-None-Exist: the second request returns the first resource', async () => {
@@ -163,8 +164,8 @@ describe('fhir-kit-client against the local stack, as the integration user', () 
     expect(statusOf(second)).toBe(200);
     expect(second.id).toBe(first.id);
 
-    const found = (await client.search({ resourceType: 'Patient', searchParams: { identifier: `${identifier.system}|${identifier.value}` } })) as Bundle;
-    expect((found.entry ?? []).map((entry) => entry.resource.id)).toEqual([first.id]);
+    const found = asBundle(await client.search({ resourceType: 'Patient', searchParams: { identifier: `${identifier.system}|${identifier.value}` } }));
+    expect(matchedIds(found?.entry ?? [])).toEqual([first.id]);
   });
 
   it('reads the CapabilityStatement: Observation with read, search-type, the code parameter and the Observation:patient include', async () => {

@@ -275,7 +275,7 @@ describe('api stack', () => {
   });
 
   it('passes every request body to the functions as bytes (binary media types), so UTF-8 is decoded strictly', () => {
-    api.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
+    api.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], MinimumCompressionSize: 8192 });
   });
 
   it('associates a blocking WAF web ACL with the API stage', () => {
