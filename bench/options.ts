@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly scale: readonly number[];
   /** Sequential requests per operation for the POST/GET Patient latency figures. */
   readonly samples: number;
+  /** POST /Patient samples taken with the index processor idle (each waits for it). */
+  readonly idleSamples: number;
   /** Concurrent clients for the concurrent GET figure. */
   readonly concurrency: number;
   /** Requests per query and per scale for the scaling figures. */
@@ -47,6 +49,7 @@ const flags: Record<string, FlagSpec> = {
     },
   },
   samples: { key: 'samples', help: 'sequential requests per operation for the POST/GET Patient latency', parse: positiveInteger('samples') },
+  'idle-samples': { key: 'idleSamples', help: 'POST /Patient samples with the index processor idle', parse: positiveInteger('idle-samples') },
   concurrency: { key: 'concurrency', help: 'concurrent clients for the concurrent GET figure', parse: positiveInteger('concurrency') },
   'search-samples': { key: 'searchSamples', help: 'requests per query and per scale (scaling figures)', parse: positiveInteger('search-samples') },
   'lag-samples': { key: 'lagSamples', help: 'creates per parameter (index lag figures)', parse: positiveInteger('lag-samples') },
@@ -60,8 +63,9 @@ export const defaults: BenchOptions = {
   scale: [1000, 20000],
   // BENCH_SAMPLES is the bench's older knob; the flag wins.
   samples: Number(process.env.BENCH_SAMPLES ?? 300),
+  idleSamples: 30,
   concurrency: 8,
-  searchSamples: 50,
+  searchSamples: 100,
   lagSamples: 20,
   pollMs: 10,
   lagTimeoutMs: 10_000,
@@ -74,7 +78,7 @@ export function usage(): string {
     const value = defaults[spec.key];
     return `  --${`${name}=${Array.isArray(value) ? value.join(',') : String(value)}`.padEnd(28)} ${spec.help}`;
   });
-  return ['Usage: npm run bench -- [flags]   (every flag is optional; shown with its default)', ...lines, '  --help                       this text'].join('\n');
+  return ['Usage: npm run bench -- [flags]   (every flag is optional; shown with its default)', ...lines, `  ${'--help'.padEnd(28)} this text`].join('\n');
 }
 
 /** Parses `--name=value` flags; throws with the reason on anything else. */

@@ -1,41 +1,35 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DynamoDbAccessJournal } from '../lambdas/audit/dynamodb-access-journal';
-import { validateResource } from '../lambdas/fhir/validation';
-import { RecordInteractions, type RequestContext } from '../lambdas/record/interactions';
-import { DynamoDbRecordStore } from '../lambdas/store/dynamodb-record-store';
+import { pkName, typeHistoryKey } from '../lambdas/store/keys';
 import { freePort } from '../local/ports';
-import { startLocalStack, type StackInfo } from '../local/stack';
-import { meterCapacity } from './consumed-capacity';
+import { startLocalStack, type LocalStack, type StackInfo } from '../local/stack';
+import { Api } from './api';
+import { parseOptions, usage, type BenchOptions } from './options';
+import { evaluate, markdown, type Budget, type LatencyFigures, type Report } from './report';
+import { summarize } from './stats';
 
 /**
- * `npm run bench`: boots the local stack in memory and measures, per API operation, latency
- * through the local gateway (sequential and concurrent), the DynamoDB capacity units it spends,
- * and the memory of the process hosting the handlers. Targets are checked at the end; a miss
- * exits 1. Latency here is a local, single-machine figure, not a prediction for AWS.
+ * `npm run bench`: boots the local stack in memory (DynamoDB Local, cognito-local, the gateway,
+ * each function in its own worker, the index processor on the record table's stream) and
+ * measures the record: latency and memory of POST/GET Patient through the API; capacity units
+ * and DynamoDB requests per interaction, with the access journal's share; search cost and latency
+ * as the record grows; and the index lag per kind of search parameter. It prints a Markdown
+ * report and writes it with every figure to bench/results/<ISO 8601 basic timestamp>.json.
+ *
+ * Budgets are reported (met/missed with the ratio), never fatal: the bench is not a CI gate and
+ * `npm test` does not run it. Latency here is a local, single-machine figure, not a prediction
+ * for AWS; capacity units and request counts are what DynamoDB would bill. See docs/performance.md.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const samples = Number(process.env.BENCH_SAMPLES ?? 300);
-const concurrency = 8;
+const started = performance.now();
+const progress = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
-const targets = {
-  'create p95 (ms)': 100,
-  'read p95 (ms)': 50,
-  // One transaction, and transactions cost double: the version item (≤ 1 KB, 2 WCU) and its
-  // journal entry (an AuditEvent of 1–2 KB, 4 WCU).
-  'create WCU': 6,
-  'create RCU': 0,
-  'read RCU': 1, // one consistent Query of at most 4 KB: cost does not grow with the table
-  'read WCU': 2, // the journal entry (an AuditEvent of 1–2 KB)
-  'handler process RSS (MB)': 400,
-};
-
+/** A Patient of the shape the bench has always posted (one identifier). */
 const patient = {
   resourceType: 'Patient',
   identifier: [{ system: 'urn:dsc:bench:mrn', value: 'BENCH-0001' }],
@@ -47,76 +41,70 @@ const patient = {
   communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'fr-CA' }] }, preferred: true }],
 };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-/** Runs one request, records its time to the last body byte, and returns the body text. */
-async function timed(times: number[], action: () => Promise<Response>): Promise<string> {
-  const start = performance.now();
-  const response = await action();
-  const body = await response.text();
-  times.push(performance.now() - start);
-  if (!response.ok) throw new Error(`HTTP ${response.status} during the bench: ${body}`);
-  return body;
-}
-
-async function accessToken(info: StackInfo): Promise<string> {
-  const user = info.users.find((candidate) => candidate.roles.includes('physician'))!;
-  const cognito = new CognitoIdentityProviderClient({ endpoint: info.cognito.endpoint, region: info.cognito.region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const result = await cognito.send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: info.cognito.clientId, AuthParameters: { USERNAME: user.email, PASSWORD: user.password } }),
-  );
-  return result.AuthenticationResult!.AccessToken!;
-}
-
-async function httpLatency(info: StackInfo, token: string) {
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/fhir+json' };
-  const create = () => fetch(`${info.apiUrl}/Patient`, { method: 'POST', headers, body: JSON.stringify(patient) });
-  const read = (id: string) => fetch(`${info.apiUrl}/Patient/${id}`, { headers });
-
-  for (let i = 0; i < 20; i++) await timed([], create); // warm-up: module caches, JIT, connections
+/** POST then GET Patient; the reads start once the index processor has caught up with the creates, so they do not share the 2 cores with it. */
+async function latencyFigures(api: Api, options: BenchOptions, quiet: () => Promise<void>): Promise<LatencyFigures> {
+  for (let i = 0; i < 20; i++) await api.post('/Patient', patient); // warm-up: module caches, JIT, connections
   const createTimes: number[] = [];
   const ids: string[] = [];
-  for (let i = 0; i < samples; i++) ids.push((JSON.parse(await timed(createTimes, create)) as { id: string }).id);
+  for (let i = 0; i < options.samples; i++) {
+    const { ms, json } = await api.post('/Patient', patient);
+    createTimes.push(ms);
+    ids.push(json.id as string);
+  }
+  await quiet();
   const readTimes: number[] = [];
-  for (let i = 0; i < samples; i++) await timed(readTimes, () => read(ids[i % ids.length]));
-
+  for (let i = 0; i < options.samples; i++) readTimes.push((await api.get(`/Patient/${ids[i % ids.length]!}`)).ms);
   const concurrentTimes: number[] = [];
-  const started = performance.now();
+  const begin = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      for (let i = worker; i < samples; i += concurrency) await timed(concurrentTimes, () => read(ids[i]));
+    Array.from({ length: options.concurrency }, async (_, worker) => {
+      for (let i = worker; i < options.samples; i += options.concurrency) concurrentTimes.push((await api.get(`/Patient/${ids[i % ids.length]!}`)).ms);
     }),
   );
-  const readsPerSecond = samples / ((performance.now() - started) / 1000);
-  return { createTimes, readTimes, concurrentTimes, readsPerSecond };
+  const readsPerSecond = options.samples / ((performance.now() - begin) / 1000);
+  // The same create, each sent once the index processor has finished with the previous one: the
+  // request path alone, without the processor's work on the earlier creates sharing the cores.
+  const idleTimes: number[] = [];
+  for (let i = 0; i < options.idleSamples; i++) {
+    await quiet();
+    idleTimes.push((await api.post('/Patient', patient)).ms);
+  }
+  return { create: summarize(createTimes), createIdle: summarize(idleTimes), read: summarize(readTimes), concurrent: summarize(concurrentTimes), concurrency: options.concurrency, readsPerSecond };
 }
 
-async function capacityPerOperation(info: StackInfo) {
-  const client = new DynamoDBClient({ endpoint: info.dynamoDb.endpoint, region: info.cognito.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const meter = meterCapacity(client);
-  const documents = DynamoDBDocumentClient.from(client);
-  const record = new RecordInteractions({
-    store: new DynamoDbRecordStore(documents, info.dynamoDb.tables),
-    journal: new DynamoDbAccessJournal(documents, info.dynamoDb.tables.audit),
-    validate: validateResource,
-  });
-  const ctx: RequestContext = {
-    principal: { sub: 'bench', username: 'bench@dsc.local', clientId: info.cognito.clientId, roles: ['physician'], scopes: [] },
-    requestId: 'bench',
-    sourceIp: '127.0.0.1',
-    userAgent: 'dsc-bench',
+/** Waits for the stack's index processor, saying how far it is every 10 s. */
+async function waitForIndex(stack: LocalStack, info: StackInfo, type = 'Observation'): Promise<void> {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: info.dynamoDb.endpoint, region: info.cognito.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const count = async () => {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(
+        new QueryCommand({ TableName: info.dynamoDb.tables.record, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': pkName }, ExpressionAttributeValues: { ':pk': typeHistoryKey(type) }, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return total;
   };
-  meter.reset();
-  const created = await record.create(ctx, 'Patient', () => structuredClone(patient));
-  const create = { read: meter.read, write: meter.write };
-  meter.reset();
-  await record.read(ctx, 'Patient', created.id);
-  return { create, read: { read: meter.read, write: meter.write } };
+  const timer = setInterval(() => void count().then((indexed) => progress(`index processor: ${indexed} ${type} versions indexed so far`), () => undefined), 10_000);
+  try {
+    // Twice: the first pass may have begun before the last write; the second begins after the first ends.
+    await stack.indexed();
+    await stack.indexed();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function main() {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (parsed === 'help') return void console.log(usage());
+  const options = parsed;
+  progress(`options: ${JSON.stringify(options)}`);
+  // The bench process alone (tsx, the SDK clients): the part of the RSS below that is not the stack's.
+  const benchOnlyRssMb = process.memoryUsage().rss / 2 ** 20;
+
   const stack = await startLocalStack({
     apiPort: await freePort(),
     cognitoPort: await freePort(),
@@ -130,58 +118,91 @@ async function main() {
     },
   });
   try {
-    const http = await httpLatency(stack.info, await accessToken(stack.info));
-    const capacity = await capacityPerOperation(stack.info);
-    const memory = process.memoryUsage();
-    const summary = (times: number[]) => {
-      const sorted = [...times].sort((a, b) => a - b);
-      return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1)! };
-    };
-    const create = summary(http.createTimes);
-    const read = summary(http.readTimes);
-    const concurrent = summary(http.concurrentTimes);
+    const { info } = stack;
+    progress('local stack up');
+    const api = await Api.signIn(info, 'physician');
 
-    console.log(`\nDSC bench — ${samples} samples per operation, local stack in memory, Node ${process.version}\n`);
-    console.table({
-      'POST /Patient': fmt(create),
-      'GET /Patient/{id}': fmt(read),
-      [`GET /Patient/{id} ×${concurrency} concurrent`]: fmt(concurrent),
-    });
-    console.log(`concurrent reads: ${http.readsPerSecond.toFixed(0)} requests/s`);
-    console.table({
-      create: { RCU: capacity.create.read, WCU: capacity.create.write },
-      read: { RCU: capacity.read.read, WCU: capacity.read.write },
-    });
-    console.log(`handler process: RSS ${(memory.rss / 2 ** 20).toFixed(0)} MB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MB\n`);
+    progress(`latency: ${options.samples} POST /Patient, ${options.samples} GET, ${options.samples} GET ×${options.concurrency} concurrent, ${options.idleSamples} POST with the index processor idle`);
+    const latency = await latencyFigures(api, options, () => waitForIndex(stack, info, 'Patient'));
+    // Before the bench loads the domain services into this process: gateway, workers and clients only.
+    const handlerProcessRssMb = process.memoryUsage().rss / 2 ** 20;
+    progress(`latency: POST p95 ${latency.create.p95.toFixed(1)} ms, GET p95 ${latency.read.p95.toFixed(1)} ms; RSS ${handlerProcessRssMb.toFixed(0)} MB (${benchOnlyRssMb.toFixed(0)} MB before the stack)`);
 
-    const measured: Record<keyof typeof targets, number> = {
-      'create p95 (ms)': create.p95,
-      'read p95 (ms)': read.p95,
-      'create WCU': capacity.create.write,
-      'create RCU': capacity.create.read,
-      'read RCU': capacity.read.read,
-      'read WCU': capacity.read.write,
-      'handler process RSS (MB)': memory.rss / 2 ** 20,
-    };
-    const misses = Object.entries(targets).filter(([name, limit]) => measured[name as keyof typeof targets] > limit);
-    console.table(Object.fromEntries(Object.entries(targets).map(([name, limit]) => [name, { measured: round(measured[name as keyof typeof targets]), target: `≤ ${limit}` }])));
-    if (misses.length > 0) {
-      console.error(`bench: missed ${misses.map(([name]) => name).join(', ')}`);
-      process.exitCode = 1;
-    } else {
-      console.log('bench: every target met');
+    const { meteredServices } = await import('./in-process');
+    const { Seeder } = await import('./seed');
+    const { capacityFigures } = await import('./capacity');
+    const { measureScale } = await import('./scaling');
+    const { indexLagFigures } = await import('./index-lag');
+    const metered = meteredServices(info);
+    const seeder = new Seeder(info);
+
+    const scaling: Awaited<ReturnType<typeof measureScale>> = [];
+    let capacity: Awaited<ReturnType<typeof capacityFigures>> = [];
+    for (const [step, observations] of options.scale.entries()) {
+      progress(`scale ${observations}: seeding up to ${observations} Observations (with their Patients and Encounters)`);
+      const seeded = await seeder.growTo(observations, options.seedConcurrency, progress);
+      progress(`scale ${observations}: ${seeded.resources} resources written in ${seeded.seconds.toFixed(0)} s; waiting for the index processor`);
+      const waitStart = performance.now();
+      await waitForIndex(stack, info);
+      progress(`scale ${observations}: index caught up ${((performance.now() - waitStart) / 1000).toFixed(0)} s after the last write`);
+      scaling.push(...(await measureScale(api, metered, observations, options.scale[0]!, options.searchSamples, progress)));
+      if (step === 0) {
+        progress('capacity per interaction (in-process, metered)');
+        capacity = await capacityFigures(metered, () => waitForIndex(stack, info));
+      }
     }
+    if (options.scale.length === 0) capacity = await capacityFigures(metered, () => waitForIndex(stack, info));
+
+    progress(`index lag: ${options.lagSamples} creates per parameter, polling every ${options.pollMs} ms`);
+    await waitForIndex(stack, info);
+    const lag = await indexLagFigures(api, options.lagSamples, options.pollMs, options.lagTimeoutMs, progress);
+    const endRssMb = process.memoryUsage().rss / 2 ** 20;
+
+    const interaction = (name: string) => capacity.find((row) => row.interaction === name);
+    const budgets: Budget[] = [
+      { name: 'create p95 (ms)', measured: latency.create.p95, limit: 100 },
+      { name: 'read p95 (ms)', measured: latency.read.p95, limit: 50 },
+      { name: 'create WCU', measured: interaction('create')?.wcu ?? Number.NaN, limit: 6 },
+      { name: 'create RCU', measured: interaction('create')?.rcu ?? Number.NaN, limit: 0 },
+      { name: 'read RCU', measured: interaction('read')?.rcu ?? Number.NaN, limit: 1 },
+      { name: 'read WCU', measured: interaction('read')?.wcu ?? Number.NaN, limit: 2 },
+      { name: 'handler process RSS (MB)', measured: handlerProcessRssMb, limit: 400 },
+    ];
+    const first = options.scale[0];
+    const last = options.scale.at(-1);
+    if (first !== undefined && last !== undefined && last !== first) {
+      for (const query of new Set(scaling.map((point) => point.query))) {
+        const a = scaling.find((point) => point.query === query && point.observations === first)!;
+        const b = scaling.find((point) => point.query === query && point.observations === last)!;
+        budgets.push({ name: `${query}: RCU per request, N=${last} / N=${first}`, measured: b.rcu / a.rcu, limit: 1.1 });
+        budgets.push({ name: `${query}: p50, N=${last} / N=${first}`, measured: b.latency.p50 / a.latency.p50, limit: 1.5 });
+        budgets.push({ name: `${query}: p95, N=${last} / N=${first}`, measured: b.latency.p95 / a.latency.p95, limit: 2 });
+      }
+    }
+    for (const figure of lag.filter((entry) => entry.consistency === 'eventual')) {
+      budgets.push({ name: `index lag p95 (ms), ${figure.param}`, measured: figure.timeouts > 0 ? Number.POSITIVE_INFINITY : figure.lag.p95, limit: 1000 });
+    }
+    for (const figure of lag.filter((entry) => entry.consistency === 'read-your-writes')) {
+      budgets.push({ name: `read-your-writes, ${figure.param}: creates the first search missed`, measured: figure.samples - figure.foundAtFirstSearch, limit: 0 });
+    }
+
+    const report: Report = { latency, memory: { handlerProcessRssMb, benchOnlyRssMb, endRssMb }, capacity, scaling, lag, budgets: evaluate(budgets) };
+    const now = new Date();
+    const cpu = cpus();
+    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
+    const seconds = (performance.now() - started) / 1000;
+    const text = markdown(report, `## Latest run: ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine}, ${Math.round(seconds / 60)} min\n\nFlags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\` → scale ${options.scale.join(', ')}; ${options.samples} latency samples; ${options.searchSamples} requests per query and scale; ${options.lagSamples} lag samples per parameter.`);
+    console.log(`\n${text}`);
+
+    mkdirSync(options.out, { recursive: true });
+    const file = path.join(options.out, `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
+    writeFileSync(file, `${JSON.stringify({ date: now.toISOString(), machine, durationSeconds: Math.round(seconds), options, ...report, markdown: text }, null, 2)}\n`);
+    const missed = report.budgets.filter((budget) => !budget.met);
+    progress(`${report.budgets.length - missed.length}/${report.budgets.length} budgets met${missed.length > 0 ? `; missed: ${missed.map((budget) => budget.name).join('; ')}` : ''}`);
+    progress(`results written to ${file} (${Math.round(seconds)} s in all)`);
   } finally {
     await stack.stop();
   }
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function fmt(summary: { p50: number; p95: number; p99: number; max: number }) {
-  return { 'p50 ms': round(summary.p50), 'p95 ms': round(summary.p95), 'p99 ms': round(summary.p99), 'max ms': round(summary.max) };
 }
 
 main().catch((error: unknown) => {

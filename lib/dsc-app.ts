@@ -6,6 +6,16 @@ import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
 import { SecurityStack } from './stacks/security-stack';
 
+/** The stage config's retention choices, as CloudWatch's; the record makes a new choice a compile error until mapped. */
+const retentionDays: Readonly<Record<StageConfig['logRetentionDays'], RetentionDays>> = {
+  90: RetentionDays.THREE_MONTHS,
+  180: RetentionDays.SIX_MONTHS,
+  365: RetentionDays.ONE_YEAR,
+  731: RetentionDays.TWO_YEARS,
+  1827: RetentionDays.FIVE_YEARS,
+  3653: RetentionDays.TEN_YEARS,
+};
+
 /** Composes the four stacks of one stage; stateful stacks are separate from the stateless API. */
 export function createDscStacks(app: App, config: StageConfig, account?: string) {
   const env: Environment = { account, region: config.region };
@@ -21,7 +31,7 @@ export function createDscStacks(app: App, config: StageConfig, account?: string)
     env,
     description: 'DSC FHIR R4 API',
     config,
-    logRetention: config.logRetentionDays as RetentionDays,
+    logRetention: retentionDays[config.logRetentionDays],
     tables: data.tables,
     dataKey: security.dataKey,
     userPool: auth.userPool,

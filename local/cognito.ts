@@ -80,7 +80,9 @@ async function ensurePool(client: CognitoIdentityProviderClient): Promise<string
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
     }),
   );
-  return created.UserPool!.Id!;
+  const id = created.UserPool?.Id;
+  if (id === undefined) throw new Error(`CreateUserPool answered without a pool id for ${poolName}`);
+  return id;
 }
 
 async function ensureClient(client: CognitoIdentityProviderClient, userPoolId: string): Promise<string> {
@@ -100,7 +102,9 @@ async function ensureClient(client: CognitoIdentityProviderClient, userPoolId: s
       TokenValidityUnits: { AccessToken: 'hours', IdToken: 'hours', RefreshToken: 'hours' },
     }),
   );
-  return created.UserPoolClient!.ClientId!;
+  const id = created.UserPoolClient?.ClientId;
+  if (id === undefined) throw new Error(`CreateUserPoolClient answered without a client id for ${clientName}`);
+  return id;
 }
 
 async function ensureGroups(client: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {

@@ -30,7 +30,15 @@ export async function startDynamoDbLocal(children: Children, options: DynamoDbLo
   const child = spawnDynamoDbLocal({ port: options.port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe', detached: true });
   children.add('DynamoDB Local', child);
   const client = new DynamoDBClient({ endpoint: endpointOf(options.port), region: 'ca-central-1', credentials: localCredentials, maxAttempts: 1 });
-  await waitUntil('DynamoDB Local', async () => (await client.send(new ListTablesCommand({}))) !== undefined, 30_000);
+  // Ready once it answers at all: a refused connection rejects, and waitUntil tries again.
+  await waitUntil(
+    'DynamoDB Local',
+    async () => {
+      await client.send(new ListTablesCommand({}));
+      return true;
+    },
+    30_000,
+  );
   return client;
 }
 

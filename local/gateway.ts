@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { Json } from 'aws-jwt-verify/safe-json-parse';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { acceptedScopes } from '../lambdas/contracts/auth';
@@ -36,17 +37,21 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const started = Date.now();
     serve(req, res, options)
-      .catch((error: Error) => {
+      .catch((error: unknown) => {
         // As API Gateway does when an integration fails: 502, with the cause kept to the console.
-        options.log?.(`gateway error: ${error.name}`);
+        options.log?.(`gateway error: ${error instanceof Error ? error.name : 'a thrown non-Error'}`);
         if (!res.headersSent) send(res, { ...gatewayResponses.default5xx, statusCode: 502 }, options);
         else res.destroy();
       })
-      .finally(() => options.log?.(`${req.method} ${routeLabel(req)} ${res.statusCode} ${Date.now() - started} ms`));
+      .finally(() => {
+        options.log?.(`${req.method} ${routeLabel(req)} ${res.statusCode} ${Date.now() - started} ms`);
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, '127.0.0.1', () => {
+      resolve();
+    });
   });
   return server;
 }
@@ -60,7 +65,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
     return void res.end();
   }
   const match = matchRoute(req.method ?? 'GET', url.pathname);
-  if (!match) return send(res, gatewayResponses.noSuchRoute, options);
+  if (!match) {
+    send(res, gatewayResponses.noSuchRoute, options);
+    return;
+  }
   if (match.kind === 'method-not-allowed') {
     const answer = methodNotAllowedResponse(match.allowed);
     res.writeHead(answer.statusCode, { ...gatewayResponseHeaders(options.allowedOrigins.size > 0), ...answer.headers });
@@ -71,13 +79,22 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   if (match.route.access !== 'public') {
     const token = bearerToken(req.headers.authorization);
     const verification = token ? await options.verifyToken(token) : undefined;
-    if (!verification?.ok) return send(res, gatewayResponses.unauthorized, options);
-    if (!hasAcceptedScope(verification.claims, match.route)) return send(res, gatewayResponses.accessDenied, options);
+    if (!verification?.ok) {
+      send(res, gatewayResponses.unauthorized, options);
+      return;
+    }
+    if (!hasAcceptedScope(verification.claims, match.route)) {
+      send(res, gatewayResponses.accessDenied, options);
+      return;
+    }
     claims = verification.claims;
   }
 
   const body = await readBody(req);
-  if (body === undefined) return send(res, gatewayResponses.tooLarge, options);
+  if (body === undefined) {
+    send(res, gatewayResponses.tooLarge, options);
+    return;
+  }
 
   const event = proxyEvent(req, url, match.route, match.pathParameters, body, claims);
   const host = options.functions.get(match.route.function);
@@ -108,7 +125,9 @@ function readBody(req: IncomingMessage): Promise<string | null | undefined> {
       size += chunk.length;
       if (size <= maxBodyBytes) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > maxBodyBytes ? undefined : size === 0 ? null : Buffer.concat(chunks).toString('base64')));
+    req.on('end', () => {
+      resolve(size > maxBodyBytes ? undefined : size === 0 ? null : Buffer.concat(chunks).toString('base64'));
+    });
     req.on('error', reject);
   });
 }
@@ -179,7 +198,13 @@ function proxyEvent(
 }
 
 function stringifyClaims(claims: JwtPayload): Record<string, string> {
-  return Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]));
+  return Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, claimText(value)]));
+}
+
+/** As String() and Array#join render it (arrays comma-joined, null inside an array empty), but an object claim as JSON. */
+function claimText(value: Json): string {
+  if (Array.isArray(value)) return value.map((item) => (item === null ? '' : claimText(item))).join(',');
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 /** The plain-data part of a Lambda context; the worker adds the methods. */

@@ -4,10 +4,14 @@ import { createServer } from 'node:net';
 export function assertPortFree(port: number, what: string, envVar: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new StartupError(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use; free it or choose another with ${envVar}=<port>` : `cannot use port ${port} (${what}): ${error.message}`)),
-    );
-    probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve()));
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new StartupError(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use; free it or choose another with ${envVar}=<port>` : `cannot use port ${port} (${what}): ${error.message}`));
+    });
+    probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => {
+      probe.close(() => {
+        resolve();
+      });
+    });
   });
 }
 
@@ -19,7 +23,9 @@ export function freePort(): Promise<number> {
     probe.listen({ port: 0, host: '127.0.0.1' }, () => {
       const address = probe.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
+      probe.close(() => {
+        resolve(port);
+      });
     });
   });
 }

@@ -65,13 +65,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let failStartup: (error: Error) => void = () => undefined;
   const crashedDuringStartup = new Promise<never>((_, reject) => (failStartup = reject));
   crashedDuringStartup.catch(() => undefined);
-  const children = new Children((message) => (ready ? options.onCrash(message) : failStartup(new StartupError(message))));
+  const children = new Children((message) => {
+    if (ready) options.onCrash(message);
+    else failStartup(new StartupError(message));
+  });
   const scratch = options.inMemory ? mkdtempSync(path.join(tmpdir(), 'dsc-cognito-')) : undefined;
   let gateway: Server | undefined;
   let poller: StreamPoller | undefined;
   const hosts = new Map<FunctionName, FunctionHost>();
   const stop = async () => {
-    const closed = new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) => {
+      if (gateway) {
+        gateway.close(() => {
+          resolve();
+        });
+      } else {
+        resolve();
+      }
+    });
     gateway?.closeAllConnections(); // keep-alive clients must not hold the shutdown open
     await closed;
     await poller?.stop();
@@ -105,14 +116,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     };
     for (const host of await Promise.all(functionNames.map((name) => FunctionHost.start(name, values, runtime)))) hosts.set(host.name, host);
-    const indexer = hosts.get('searchIndexer')!;
+    const indexer = hosts.get('searchIndexer');
+    if (!indexer) throw new Error('the searchIndexer function did not start');
     poller = new StreamPoller(dynamoDb, {
       endpoint: dynamoDbEndpoint,
       region: localRegion,
       credentials: localCredentials,
       tableName: tableNames.record,
       deliver: (event) => indexer.invoke(event, { functionName: 'dsc-local-searchIndexer', awsRequestId: 'stream' }),
-      onError: (message) => options.log(message),
+      onError: (message) => {
+        options.log(message);
+      },
     });
     poller.start();
     await seedDemoData(DynamoDBDocumentClient.from(dynamoDb), tableNames);

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     dynamoDbPort: portFromEnv('DYNAMODB_PORT', 8000),
     localDir: path.resolve(process.env.DSC_LOCAL_DIR ?? '.local'),
     inMemory: args.includes('--in-memory'),
-    log: (line) => console.log(`  ${line}`),
+    log: (line) => {
+      console.log(`  ${line}`);
+    },
     onCrash: (message) => {
       console.error(`dsc: ${message}; stopping`);
       stopping ??= stack.stop().finally(() => process.exit(1));
@@ -46,8 +48,12 @@ async function main(): Promise<void> {
     console.log(`\n${signal}: stopping the local stack…`);
     stopping ??= stack.stop().then(() => process.exit(0));
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => {
+    shutdown('SIGINT');
+  });
+  process.on('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
   // A closed stdout (say, a pipe whose reader quit) must not kill us before the children are stopped.
   process.stdout.on('error', () => undefined);
   console.log(banner(stack.info, stack.stackFile, args.includes('--in-memory')));

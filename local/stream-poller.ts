@@ -104,7 +104,7 @@ export class StreamPoller {
 function toLambdaRecord(record: _Record, streamArn: string): DynamoDBStreamEvent['Records'][number] {
   return {
     eventID: record.eventID,
-    eventName: record.eventName as 'INSERT' | 'MODIFY' | 'REMOVE',
+    eventName: record.eventName,
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion,

@@ -1,4 +1,4 @@
-import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 
@@ -17,7 +17,7 @@ export type Verification = { ok: true; claims: JwtPayload } | { ok: false; reaso
  * hand it over; that is the only local-only step.
  */
 export async function createTokenVerifier(options: VerifierOptions): Promise<(token: string) => Promise<Verification>> {
-  const verifier = JwtRsaVerifier.create({
+  const verifier = JwtVerifier.create({
     issuer: options.issuer,
     audience: null, // access tokens carry client_id rather than aud
     customJwtCheck: ({ payload }) => {

@@ -72,8 +72,8 @@ export interface Registry {
   categories: Record<string, string>;
 }
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(path.join(definitionsDir, file), 'utf8')) as T;
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(path.join(definitionsDir, file), 'utf8'));
 }
 
 function decodeHtmlEntities(text: string): string {
@@ -113,7 +113,7 @@ export function expressionFor(type: string, expression: string): string | undefi
 }
 
 export function buildRegistry(): Registry {
-  const definitions = readJson<Bundle<StructureDefinition>>('profiles-resources.json')
+  const definitions = (readJson('profiles-resources.json') as Bundle<StructureDefinition>)
     .entry.map(({ resource }) => resource)
     .filter((sd) => sd.resourceType === 'StructureDefinition');
   const concrete = definitions
@@ -124,7 +124,7 @@ export function buildRegistry(): Registry {
   const known = new Set(resourceTypes);
   const domainResources = new Set(concrete.filter((sd) => sd.baseDefinition === 'http://hl7.org/fhir/StructureDefinition/DomainResource').map((sd) => sd.name));
 
-  const compartment = readJson<CompartmentDefinition>('compartmentdefinition-patient.json');
+  const compartment = readJson('compartmentdefinition-patient.json') as CompartmentDefinition;
   const compartmentTypes = compartment.resource.map((entry) => entry.code).sort();
   if (JSON.stringify(compartmentTypes) !== JSON.stringify(resourceTypes)) {
     throw new Error(`Resource types disagree with the Patient CompartmentDefinition: ${JSON.stringify({ resourceTypes, compartmentTypes })}`);
@@ -139,7 +139,7 @@ export function buildRegistry(): Registry {
 
   const searchParameters: Record<string, Record<string, CompactSearchParameter>> = Object.fromEntries(resourceTypes.map((type) => [type, {}]));
   const searchExpressions: Record<string, Record<string, string>> = Object.fromEntries(resourceTypes.map((type) => [type, {}]));
-  const parameters = readJson<Bundle<SearchParameter>>('search-parameters.json')
+  const parameters = (readJson('search-parameters.json') as Bundle<SearchParameter>)
     .entry.map(({ resource }) => resource)
     .filter((sp) => sp.version === r4Version);
   for (const sp of parameters) {
@@ -149,13 +149,15 @@ export function buildRegistry(): Registry {
       return known.has(base) ? [base] : [];
     });
     for (const type of bases) {
-      const byCode = searchParameters[type]!;
+      const byCode = searchParameters[type];
+      const expressions = searchExpressions[type];
+      if (byCode === undefined || expressions === undefined) throw new Error(`${sp.id} has base ${type}, which is not a resource type`);
       if (byCode[sp.code]) throw new Error(`Two search parameters define ${type}.${sp.code}`);
       const expression = sp.expression === undefined ? undefined : expressionFor(type, sp.expression);
       const target = sp.target?.filter((name) => known.has(name)).sort();
       const extracted = sp.type !== 'composite' && sp.type !== 'special' && expression !== undefined;
       byCode[sp.code] = { type: sp.type, ...(target && target.length > 0 ? { target } : {}), ...(extracted ? {} : { extracted: false as const }) };
-      if (extracted) searchExpressions[type]![sp.code] = expression;
+      if (extracted) expressions[sp.code] = expression;
     }
   }
 
@@ -188,9 +190,14 @@ export function compactSearchParameters(registry: Registry): CompactSearchParame
   const { resourceTypes, searchParameters } = registry;
   const domainResources = new Set(registry.domainResources);
   const same = (a: CompactSearchParameter | undefined, b: CompactSearchParameter) => a !== undefined && JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  const parametersOf = (type: string): ByCode => {
+    const byCode = searchParameters[type];
+    if (byCode === undefined) throw new Error(`The registry has no search parameters for ${type}`);
+    return byCode;
+  };
   /** The parameters that every one of `types` defines, identically. */
   const sharedBy = (types: string[]): ByCode => {
-    const [first, ...rest] = types.map((type) => searchParameters[type]!);
+    const [first, ...rest] = types.map(parametersOf);
     return Object.fromEntries(Object.entries(first ?? {}).filter(([code, parameter]) => rest.every((byCode) => same(byCode[code], parameter))));
   };
   const without = (byCode: ByCode, ...shared: ByCode[]): ByCode => Object.fromEntries(Object.entries(byCode).filter(([code]) => !shared.some((common) => Object.hasOwn(common, code))));
@@ -199,16 +206,18 @@ export function compactSearchParameters(registry: Registry): CompactSearchParame
 
   const allTypes = resourceTypes.join(',');
   const targetText = (target: string[]) => (target.join(',') === allTypes ? everyType : target.join(','));
-  const targets = [...new Set(resourceTypes.flatMap((type) => Object.values(searchParameters[type]!).flatMap(({ target }) => (target ? [targetText(target)] : []))))].sort();
+  const targets = [...new Set(resourceTypes.flatMap((type) => Object.values(parametersOf(type)).flatMap(({ target }) => (target ? [targetText(target)] : []))))].sort();
   const targetIndex = new Map(targets.map((text, index) => [text, index]));
+  const indexOf = (target: string[]): number => {
+    const index = targetIndex.get(targetText(target));
+    if (index === undefined) throw new Error(`The target list ${targetText(target)} is missing from the targets table`);
+    return index;
+  };
   const encode = (byCode: ByCode) =>
     encodeSearchParameters(
-      Object.keys(byCode)
-        .sort()
-        .map((code) => {
-          const { type, target, extracted } = byCode[code]!;
-          return { code, type: type as SearchParamType, ...(target ? { targets: targetIndex.get(targetText(target))! } : {}), ...(extracted === false ? { extracted } : {}) };
-        }),
+      Object.entries(byCode)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) // as sort() orders the codes: by UTF-16 code units
+        .map(([code, { type, target, extracted }]) => ({ code, type: type as SearchParamType, ...(target ? { targets: indexOf(target) } : {}), ...(extracted === false ? { extracted } : {}) })),
     );
 
   return {
@@ -216,7 +225,7 @@ export function compactSearchParameters(registry: Registry): CompactSearchParame
     domainResource: encode(domainLevel),
     notDomainResources: resourceTypes.filter((type) => !domainResources.has(type)),
     targets,
-    types: Object.fromEntries(resourceTypes.map((type) => [type, encode(without(searchParameters[type]!, resourceLevel, domainResources.has(type) ? domainLevel : {}))])),
+    types: Object.fromEntries(resourceTypes.map((type) => [type, encode(without(parametersOf(type), resourceLevel, domainResources.has(type) ? domainLevel : {}))])),
   };
 }
 

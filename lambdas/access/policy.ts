@@ -18,8 +18,8 @@ export interface AccessRequest {
 
 export type Decision = { readonly effect: 'permit' } | { readonly effect: 'deny'; readonly reason: string };
 
-export async function decide(request: AccessRequest): Promise<Decision> {
-  return decideByRole(request);
+export function decide(request: AccessRequest): Promise<Decision> {
+  return Promise.resolve(decideByRole(request));
 }
 
 /** The role matrix alone, synchronous, for filtering many resources at once. */

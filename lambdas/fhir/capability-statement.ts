@@ -1,6 +1,7 @@
 import { resourceServerIdentifier } from '../contracts/auth';
 import { routes, type FhirInteraction } from '../contracts/routes';
-import { patientCompartmentParams, resourceTypes, searchParametersOf, type ResourceType, type SearchParameterInfo } from './registry/registry';
+import { compartmentSearchParams } from '../record/index-facts';
+import { resourceTypes, searchParametersOf, type ResourceType, type SearchParameterInfo } from './registry/registry';
 import { isSearchable, isStorable, supportedOperations } from './capabilities';
 
 /**
@@ -90,13 +91,13 @@ function reverseReferences(): Map<string, string[]> {
   return byTarget;
 }
 
-const readYourWritesNote = 'Read-your-writes: _id, identifier with system|value, and references to a Patient through the Patient compartment parameters.';
+const readYourWritesNote = 'Read-your-writes: _id, identifier with system|value, and references to a Patient through the Patient compartment parameters and patient.';
 
 function documentationOf(type: ResourceType, param: SearchParameterInfo): { documentation?: string } {
   const readYourWrites =
     param.code === '_id' ||
     (param.code === 'identifier' && param.type === 'token') ||
-    (param.type === 'reference' && patientCompartmentParams(type).includes(param.code));
+    (param.type === 'reference' && compartmentSearchParams(type).includes(param.code));
   return readYourWrites ? { documentation: 'Read-your-writes (see rest.documentation).' } : {};
 }
 

@@ -274,7 +274,7 @@ function attributeProblem(element: string, name: string, value: string): string 
 function urlProblem(element: string, name: string, value: string): string | undefined {
   // Browsers drop ASCII whitespace and control characters in and around a URL ("java\tscript:").
   let url = '';
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x20) url += value[i];
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x20) url += value.charAt(i);
   url = url.toLowerCase();
   const scheme = schemeOf(url);
   if (scheme === undefined || allowedSchemes.has(scheme)) return undefined;
@@ -303,7 +303,7 @@ function styleProblem(value: string, where: string): string | undefined {
       if (end < 0) break;
       i = end + 1;
     } else if (value.charCodeAt(i) > 0x20) {
-      css += value[i];
+      css += value.charAt(i);
     }
   }
   css = css.toLowerCase();
@@ -345,7 +345,7 @@ function decode(source: string, from: number, to: number): { text: string; conte
     }
     if (!isXmlChar(source, i)) throw new Malformed(`a character XML does not allow (U+${c.toString(16).toUpperCase().padStart(4, '0')})`);
     if (!isXmlSpace(c)) content = true;
-    text += source[i];
+    text += source.charAt(i);
     i += 1;
   }
   return { text, content };

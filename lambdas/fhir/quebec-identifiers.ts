@@ -38,8 +38,13 @@ export function quebecIdentifierIssues(resource: Record<string, unknown>, resour
 }
 
 function checkIdentifiers(identifier: unknown, path: string, issues: OutcomeIssue[]): void {
-  if (Array.isArray(identifier)) identifier.forEach((item, i) => checkIdentifier(item, `${path}[${i}]`, issues));
-  else checkIdentifier(identifier, path, issues);
+  if (Array.isArray(identifier)) {
+    identifier.forEach((item, i) => {
+      checkIdentifier(item, `${path}[${i}]`, issues);
+    });
+  } else {
+    checkIdentifier(identifier, path, issues);
+  }
 }
 
 function checkIdentifier(identifier: unknown, path: string, issues: OutcomeIssue[]): void {

@@ -7,5 +7,5 @@ const startedAt = new Date();
 const cors = parseOrigins(process.env[corsAllowedOriginsEnvVar]).size > 0;
 
 export const handler = fhirHandler({
-  capabilities: async (request) => ({ status: 200, body: capabilityStatement({ baseUrl: request.baseUrl, software, date: startedAt, cors }) }),
+  capabilities: (request) => Promise.resolve({ status: 200, body: capabilityStatement({ baseUrl: request.baseUrl, software, date: startedAt, cors }) }),
 });

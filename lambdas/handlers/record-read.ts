@@ -80,7 +80,9 @@ function historyResponse(request: FhirRequest, path: string, page: { items: read
 
 function searchResponse(request: FhirRequest, path: string, params: readonly (readonly [string, string])[], result: SearchResult): FhirResponse {
   const elements = result.request?.elements;
-  const links = { self: pageUrl(request.baseUrl, path, params), next: result.next ? pageUrl(request.baseUrl, path, params, result.next) : undefined };
+  // The links show the parameters applied, without those ignored under lenient handling.
+  const used = result.request?.used ?? params;
+  const links = { self: pageUrl(request.baseUrl, path, used), next: result.next ? pageUrl(request.baseUrl, path, used, result.next) : undefined };
   const body = searchsetBundle({
     baseUrl: request.baseUrl,
     links,

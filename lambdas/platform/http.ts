@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventHeaders, APIGatewayProxyResult } from 'aws-lambda';
 import { corsAllowedOriginsEnvVar, corsHeaders, parseOrigins } from '../contracts/cors';
 import { findRoute, type FhirInteraction, type RouteDefinition } from '../contracts/routes';
 import { FhirError, Invalid, NotAcceptable, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from '../fhir/errors';
@@ -61,9 +61,15 @@ export function fhirHandler(interactions: Partial<Record<FhirInteraction, Intera
     return toResult(response, event);
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(core)
+  // Typed here: after injectLambdaContext (typed for any event), middy would type the request's event as `any`.
+  const errorMapping: middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> = {
+    onError: (request) => {
+      request.response = errorResult(request.error, request.event);
+    },
+  };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use({ onError: (request) => { request.response = errorResult(request.error, request.event); } });
+    .use(errorMapping);
 }
 
 /** The request body as text: strictly UTF-8, whether API Gateway passed it base64-encoded (binary media types) or not. */
@@ -100,7 +106,8 @@ function mediaTypeOf(header: string | undefined): string | undefined {
 /** FHIR lets clients ask for a format with Accept or `_format`; this server speaks JSON only (406 otherwise). */
 function assertJsonAccepted(request: FhirRequest, event: APIGatewayProxyEvent): void {
   for (const format of event.multiValueQueryStringParameters?._format ?? []) {
-    if (!formatAliases.has(format.split(';')[0]?.trim().toLowerCase() ?? '')) throw new NotAcceptable(`_format=${format.slice(0, 40)} is not supported: this server answers in application/fhir+json`);
+    // A `+` left unencoded in the query (`_format=application/fhir+json`) arrives as a space.
+    if (!formatAliases.has(format.split(';')[0]?.trim().toLowerCase().replace(' ', '+') ?? '')) throw new NotAcceptable(`_format=${format.slice(0, 40)} is not supported: this server answers in application/fhir+json`);
   }
   const accept = request.header('accept');
   if (!accept || event.multiValueQueryStringParameters?._format) return;
@@ -118,7 +125,7 @@ function assertJsonAccepted(request: FhirRequest, event: APIGatewayProxyEvent): 
 const ignoredQueryNames = new Set(['_format', '_pretty']);
 
 function toFhirRequest(event: APIGatewayProxyEvent, route: RouteDefinition): FhirRequest {
-  const headers = new Map(Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value ?? undefined]));
+  const headers = new Map(Object.entries(headersOf(event)).map(([name, value]) => [name.toLowerCase(), value ?? undefined]));
   const query = Object.entries(event.multiValueQueryStringParameters ?? {}).flatMap(([name, values]) =>
     ignoredQueryNames.has(name) ? [] : (values ?? []).map((value) => [name, value] as const),
   );
@@ -140,9 +147,15 @@ function toFhirRequest(event: APIGatewayProxyEvent, route: RouteDefinition): Fhi
 function baseUrlOf(event: APIGatewayProxyEvent, headers: Map<string, string | undefined>): string {
   const proto = headers.get('x-forwarded-proto') ?? 'https';
   const host = headers.get('host') ?? event.requestContext.domainName ?? 'localhost';
-  const fullPath = event.requestContext.path ?? event.path;
+  // Widened: the types say requestContext.path is always there, but an event built by hand (a console test) may lack it.
+  const fullPath = (event.requestContext.path as string | undefined) ?? event.path;
   const prefix = fullPath.endsWith(event.path) ? fullPath.slice(0, fullPath.length - event.path.length) : '';
   return `${proto}://${host}${prefix}`;
+}
+
+/** The request headers. API Gateway sends `headers: null` for a request with none (a console test), whatever the types say. */
+function headersOf({ headers }: { readonly headers: APIGatewayProxyEventHeaders | null }): APIGatewayProxyEventHeaders {
+  return headers ?? {};
 }
 
 /** Browser origins allowed by the stage; read once per execution environment. */
@@ -150,7 +163,7 @@ let allowedOrigins: Set<string> | undefined;
 
 function toResult(response: FhirResponse, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   allowedOrigins ??= parseOrigins(process.env[corsAllowedOriginsEnvVar]);
-  const origin = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'origin')?.[1];
+  const origin = Object.entries(headersOf(event)).find(([name]) => name.toLowerCase() === 'origin')?.[1];
   return {
     statusCode: response.status,
     headers: {

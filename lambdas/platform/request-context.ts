@@ -13,7 +13,14 @@ export function requestContextOf(request: FhirRequest): RequestContext {
   return {
     principal: principalFromClaims(authorizer?.claims as Record<string, unknown> | undefined, allowedClientIds),
     requestId: request.requestId,
-    sourceIp: identity?.sourceIp ?? undefined,
-    userAgent: identity?.userAgent ?? undefined,
+    ...clientOf(identity),
   };
+}
+
+/**
+ * Where the call comes from. Typed more loosely than @types/aws-lambda promises: an event built by
+ * hand (a console test) may lack the identity or its fields, and null means unknown here.
+ */
+function clientOf(identity: { readonly sourceIp?: string | null; readonly userAgent?: string | null } | undefined): Pick<RequestContext, 'sourceIp' | 'userAgent'> {
+  return { sourceIp: identity?.sourceIp ?? undefined, userAgent: identity?.userAgent ?? undefined };
 }

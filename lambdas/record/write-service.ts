@@ -116,7 +116,12 @@ export class WriteService {
       if (body.id !== undefined && body.id !== match.id) throw new Invalid(`The id in the body (${describeId(body.id)}) is not the id of the matching resource`);
       return this.updateExisting(ctx, resourceType, match.id, { ...body, id: match.id }, match.versionId, 'conditional-update');
     }
-    if (typeof body.id === 'string') return this.updateExisting(ctx, resourceType, assertFhirId(body.id), body, undefined, 'conditional-update');
+    if (typeof body.id === 'string') {
+      // No match: the body's id may create a resource, never overwrite one the criteria did not select.
+      const existing = await this.deps.store.readCurrent(resourceType, assertFhirId(body.id));
+      if (existing && !existing.deleted) throw new VersionConflict(`${resourceType}/${body.id} exists but does not match the criteria`);
+      return this.updateExisting(ctx, resourceType, body.id, body, existing?.versionId, 'conditional-update');
+    }
     return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'conditional-update') };
   }
 
@@ -142,16 +147,18 @@ export class WriteService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const { matches, canonical } = await this.deps.criteria.matches(ctx, resourceType, criteria, 2);
       if (matches.length > 1) throw new PreconditionFailed(`If-None-Exist matches more than one ${resourceType}`);
-      const existing = matches[0] ?? (await this.guardedMatch(resourceType, canonical, criteria, ctx));
+      const guard = matches[0] ? undefined : await this.guardOf(resourceType, canonical, criteria, ctx);
+      const existing = matches[0] ?? guard?.match;
       if (existing) {
         const reference = `${resourceType}/${existing.id}`;
         await this.deps.access.record(ctx, 'read', [{ reference, compartments: existing.compartments }], 'success', reference, criteria);
         return { status: 200, version: existing };
       }
-      const holder = await this.deps.store.guardHolder(resourceType, canonical);
       try {
-        const guard: CreateGuard = { resourceType, criteria: canonical, ...(holder ? { replaces: holder } : {}) };
-        return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create', guard) };
+        // Only a holder just checked and found no longer matching may be replaced: one that commits
+        // meanwhile makes this put fail, and the next attempt finds its resource.
+        const claim: CreateGuard = { resourceType, criteria: canonical, ...(guard?.staleHolder ? { replaces: guard.staleHolder } : {}) };
+        return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create', claim) };
       } catch (error) {
         if (!(error instanceof GuardTaken)) throw error;
       }
@@ -159,15 +166,17 @@ export class WriteService {
     throw new VersionConflict(`Too many concurrent creates of this ${resourceType}; retry`);
   }
 
-  /** The resource holding the guard, if it still matches the criteria (the guard outlives changes to it). */
-  private async guardedMatch(resourceType: ResourceType, canonical: string, criteria: string, ctx: RequestContext): Promise<VersionRecord | undefined> {
+  /**
+   * The guard of conditional-create criteria, read once: its holder if it still matches (it may
+   * not be in an eventually consistent index yet), or the holder that no longer does.
+   */
+  private async guardOf(resourceType: ResourceType, canonical: string, criteria: string, ctx: RequestContext): Promise<{ match?: VersionRecord; staleHolder?: string } | undefined> {
     const holder = await this.deps.store.guardHolder(resourceType, canonical);
     if (!holder) return undefined;
     const id = holder.slice(holder.indexOf('/') + 1);
     const current = await this.deps.store.readCurrent(resourceType, id);
-    if (!current || current.deleted) return undefined;
-    const { matches } = await this.deps.criteria.matches(ctx, resourceType, `${criteria}&_id=${encodeURIComponent(id)}`, 1);
-    return matches[0];
+    const { matches } = current && !current.deleted ? await this.deps.criteria.matches(ctx, resourceType, `${criteria}&_id=${encodeURIComponent(id)}`, 1) : { matches: [] };
+    return matches[0] ? { match: matches[0] } : { staleHolder: holder };
   }
 
   private async updateExisting(ctx: RequestContext, resourceType: ResourceType, id: string, body: JsonObject, expected: number | undefined, interaction: 'update' | 'patch' | 'conditional-update'): Promise<WriteOutcome> {
@@ -194,7 +203,8 @@ export class WriteService {
   ): Promise<VersionRecord> {
     const versionId = (previous?.versionId ?? 0) + 1;
     const lastUpdated = this.now().toISOString();
-    const { id: _clientId, meta, ...content } = body;
+    const { meta, ...content } = body;
+    delete content.id; // a copy: `body` keeps its id
     const resource: StoredResource = {
       resourceType,
       id, // on create the server assigns the id; a client-sent one is ignored (R4 3.1.0.7)
@@ -240,6 +250,7 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 function describeId(id: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- message only: a validated id is a string; any other value is shown as String() shows it, on purpose
   return id === undefined ? 'absent' : String(id).slice(0, 64);
 }
 
@@ -259,7 +270,8 @@ function stale(resourceType: string, id: string, current?: number): Precondition
 
 function jsonPatchOf(body: unknown): Operation[] {
   if (!Array.isArray(body)) throw new Invalid('A JSON Patch body is an array of operations (RFC 6902)');
-  const problem = validatePatch(body as Operation[]);
+  // fast-json-patch types the result as always an error; it is undefined for a valid patch.
+  const problem = validatePatch(body as Operation[]) as ReturnType<typeof validatePatch> | undefined;
   if (problem) throw new Invalid(`Invalid JSON Patch: ${problem.name} at operation ${problem.index}`);
   return body as Operation[];
 }
@@ -268,7 +280,7 @@ function applyJsonPatch(resource: StoredResource, operations: Operation[]): Json
   try {
     // A lossless copy (structuredClone and fast-json-patch's own clone would turn decimals into doubles), patched in place, prototype keys banned.
     const copy = parseFhirJson(stringifyFhirJson(resource)) as JsonObject;
-    return applyPatch(copy, operations, true, true, true).newDocument as JsonObject;
+    return applyPatch(copy, operations, true, true, true).newDocument;
   } catch (error) {
     // A failed `test` or a path that does not exist: the patch cannot apply to this version.
     throw new Unprocessable(`The patch cannot be applied: ${(error as Error).name === 'TEST_OPERATION_FAILED' ? 'a test operation failed' : 'an operation does not fit the resource'}`);

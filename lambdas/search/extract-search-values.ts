@@ -33,8 +33,8 @@ interface CompiledParameter {
 }
 
 interface ResourceNodeLike {
-  readonly data?: unknown;
-  readonly constructor: { makeResNode?: (ctx: unknown, data: unknown, parent: null, path: null, _data: null, type: null) => unknown };
+  /** Absent on an input without a prototype; the input may also be null or undefined. */
+  readonly constructor?: { makeResNode?: (ctx: unknown, data: unknown, parent: null, path: null, _data: null, type: null) => unknown };
 }
 
 /** The current extraction's options, read by the `resolve()` replacement (extraction is synchronous). */
@@ -65,8 +65,8 @@ function referencedType(data: unknown): string | undefined {
  */
 function resolveStub(this: unknown, inputs: unknown[]): unknown[] {
   return inputs.flatMap((input) => {
-    const node = input as ResourceNodeLike;
-    const data = typeof input === 'object' && input !== null && 'data' in input ? node.data : input;
+    const node = input as ResourceNodeLike | null | undefined;
+    const data = typeof input === 'object' && input !== null && 'data' in input ? input.data : input;
     const type = referencedType(data);
     const makeResNode = node?.constructor?.makeResNode;
     return type !== undefined && typeof makeResNode === 'function' ? [makeResNode(this, { resourceType: type }, null, null, null, null)] : [];

@@ -75,6 +75,25 @@ function cut(text: string): string {
 }
 
 
+/** Whether an index item's sort key meets a Query's sort-key condition, as DynamoDB evaluates it. */
+export function sortKeyMeets(condition: IndexQuery['sk'], sortKey: string): boolean {
+  if (!condition) return true;
+  switch (condition.op) {
+    case 'begins_with':
+      return sortKey.startsWith(condition.value);
+    case 'between':
+      return sortKey >= condition.low && sortKey <= condition.high;
+    case '<':
+      return sortKey < condition.value;
+    case '<=':
+      return sortKey <= condition.value;
+    case '>':
+      return sortKey > condition.value;
+    case '>=':
+      return sortKey >= condition.value;
+  }
+}
+
 /** Sorts after `#<id>` for every FHIR id, so `<= "<value>#~"` includes every entry of that value. */
 const afterIds = '#~';
 

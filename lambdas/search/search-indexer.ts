@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isResourceType } from '../fhir/registry/registry';
 import { recordOf } from '../store/dynamodb-record-store';
-import { pkName, referenceOf, resourceKey, skName, typeHistoryKey, versionSortKey } from '../store/keys';
+import { pkName, referenceOf, resourceKey, skName, typeHistoryKey, versionOfSortKey, versionPrefix, versionSortKey } from '../store/keys';
 import type { VersionRecord } from '../store/record-store';
 import { indexEntriesFor, type IndexEntry } from './index-entries';
 
@@ -25,6 +25,10 @@ export class SearchIndexer {
     if (!isResourceType(version.resourceType)) return;
     const { resourceType, id, versionId } = version;
     const reference = referenceOf(resourceType, id);
+    const typeHistory = () => this.put({ pk: typeHistoryKey(resourceType), sk: `${version.lastUpdated}#${id}#${versionSortKey(versionId)}` }, reference, versionId);
+    // A redelivered older version must not bring back entries a newer one removed (removals leave
+    // no tombstone to compare with): once superseded, a version adds only its type-history item.
+    if ((await this.currentVersionId(resourceType, id)) > versionId) return typeHistory();
     const next = version.deleted ? [] : indexEntriesFor(resourceType, id, version.searchValues);
     const previous = versionId > 1 ? await this.version(resourceType, id, versionId - 1) : undefined;
     const kept = new Set(next.map(entryKey));
@@ -33,9 +37,26 @@ export class SearchIndexer {
     const writes: (() => Promise<void>)[] = [
       ...next.map((entry) => () => this.put(entry, reference, versionId)),
       ...obsolete.map((entry) => () => this.remove(entry, versionId)),
-      () => this.put({ pk: typeHistoryKey(resourceType), sk: `${version.lastUpdated}#${id}#${versionSortKey(versionId)}` }, reference, versionId),
+      typeHistory,
     ];
     for (let start = 0; start < writes.length; start += concurrency) await Promise.all(writes.slice(start, start + concurrency).map((write) => write()));
+  }
+
+  private async currentVersionId(resourceType: string, id: string): Promise<number> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :versions)',
+        ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
+        ExpressionAttributeValues: { ':pk': resourceKey(resourceType, id), ':versions': versionPrefix },
+        ProjectionExpression: '#sk',
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const sk: unknown = result.Items?.[0]?.[skName]; // the document client types attribute values as `any`
+    return typeof sk === 'string' ? versionOfSortKey(sk) : 0;
   }
 
   private async version(resourceType: string, id: string, versionId: number): Promise<VersionRecord | undefined> {

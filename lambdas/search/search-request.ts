@@ -24,6 +24,8 @@ export interface SearchRequest {
   readonly cursor?: string;
   /** Lenient handling only: what was skipped, as warnings. Always [] in strict handling (it throws instead). */
   readonly ignored: readonly OutcomeIssue[];
+  /** The parameters applied, in request order (all but the ignored ones and the cursor): the `self` link shows these. */
+  readonly used: readonly (readonly [string, string])[];
 }
 
 export interface SearchClause {
@@ -153,11 +155,14 @@ const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const ELEMENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** One problem with one parameter: an error in strict handling, a warning (and the parameter skipped) in lenient. */
-class Problem {
+class Problem extends Error {
   constructor(
     readonly code: 'not-supported' | 'invalid',
     readonly diagnostics: string,
-  ) {}
+  ) {
+    super(diagnostics);
+    this.name = 'Problem';
+  }
 }
 
 export function parseSearchRequest(
@@ -176,10 +181,12 @@ export function parseSearchRequest(
   let total: SearchRequest['total'];
   let elements: string[] | undefined;
   let cursor: string | undefined;
+  const used: (readonly [string, string])[] = [];
 
   for (const [name, value] of params) {
     try {
-      const [base = '', modifier] = splitOnce(name, ':');
+      if (name !== '_cursor') used.push([name, value]);
+      const [base, modifier] = splitOnce(name, ':');
       if (base === '_include' || base === '_revinclude') {
         (base === '_include' ? include : revinclude).push(parseInclude(resourceType, base, modifier, value));
         continue;
@@ -218,6 +225,7 @@ export function parseSearchRequest(
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
       problems.push(error);
+      if (used.at(-1)?.[0] === name && used.at(-1)?.[1] === value) used.pop();
     }
   }
 
@@ -236,6 +244,7 @@ export function parseSearchRequest(
     ...(elements === undefined ? {} : { elements }),
     ...(cursor === undefined ? {} : { cursor }),
     ignored: problems.map(({ code, diagnostics }) => ({ severity: 'warning', code, diagnostics })),
+    used,
   };
 }
 
@@ -304,15 +313,15 @@ function parseInclude(type: ResourceType, kind: '_include' | '_revinclude', modi
     if (target !== undefined && target !== type) throw new Problem('invalid', `${quote(where)}: the target type must be the searched type ${type}`);
     if (!canTarget(param, type)) throw new Problem('invalid', `${quote(where)}: ${source}.${code} cannot refer to ${type}`);
   }
-  return { sourceType: source, code, ...(target === undefined ? {} : { targetType: target as ResourceType }), iterate };
+  return { sourceType: source, code, ...(target === undefined ? {} : { targetType: target }), iterate };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Search parameters
 
 function parseClause(type: ResourceType, name: string, value: string, links = 0): SearchClause {
-  const [head = '', rest] = splitOnce(name, '.');
-  const [code = '', modifier] = splitOnce(head, ':');
+  const [head, rest] = splitOnce(name, '.');
+  const [code, modifier] = splitOnce(head, ':');
   const param = supportedParameter(type, code);
   if (rest !== undefined) {
     try {

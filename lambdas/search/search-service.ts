@@ -1,15 +1,16 @@
 import { decideByRole } from '../access/policy';
 import type { Principal } from '../access/principal';
 import { Gone, Invalid, NotFound, type OutcomeIssue } from '../fhir/errors';
-import { isResourceType, patientCompartmentParams, type ResourceType } from '../fhir/registry/registry';
+import { isResourceType, type ResourceType } from '../fhir/registry/registry';
+import { compartmentSearchParams } from '../record/index-facts';
 import type { AccessRecorder } from '../record/access-recorder';
 import { assertFhirId } from '../record/fhir-id';
 import type { RequestContext } from '../record/request-context';
 import { searchIndexKey, splitReference } from '../store/keys';
-import type { Page, RecordStore, VersionPointer, VersionRecord } from '../store/record-store';
-import { indexQueriesFor } from './index-entries';
+import type { IndexQuery, RecordStore, VersionPointer, VersionRecord } from '../store/record-store';
+import { indexEntriesFor, indexQueriesFor, sortKeyMeets } from './index-entries';
 import { matchesAll, matchesClause, sortValue } from './match';
-import { canonicalQuery, parseSearchRequest, type IncludeSpec, type ReferenceQuery, type SearchClause, type SearchRequest } from './search-request';
+import { canonicalQuery, parseSearchRequest, type IncludeSpec, type ParsedValue, type ReferenceQuery, type SearchClause, type SearchRequest, type TokenQuery } from './search-request';
 
 /**
  * Search without a second store: every search is driven by one Query on an index partition (or
@@ -112,7 +113,8 @@ export class SearchService {
     const keep = (pointer: VersionPointer & { lastUpdated?: string }) => readable(splitReference(pointer.reference).resourceType) && (!since || (pointer.lastUpdated ?? '') >= since);
     const sources = (types ?? [undefined]).map((type) => this.compartmentSource(reference, type, keep));
     const q = `$everything?${canonicalEverything(since, types)}`;
-    const result = await this.collectPage({ sources }, [], count, decodeState(cursor, q), q, reference, maxExaminedPerPage);
+    // _count=0 asks for no resources (and so no next page).
+    const result = count === 0 ? { matches: [], next: undefined } : await this.collectPage({ sources }, [], count, decodeState(cursor, q), q, reference, maxExaminedPerPage);
     await this.access.record(ctx, 'instance-operation', result.matches.map(touched), 'success', reference, options.query);
     return { ...result, includes: [], issues };
   }
@@ -137,19 +139,20 @@ export class SearchService {
     let { v, c } = state;
     let examined = 0;
     while (v < plan.sources.length && matches.length < count && examined < examine) {
-      const source = plan.sources[v]!;
+      const source = plan.sources[v];
+      if (source === undefined) throw new Error(`The search plan has no source ${v}`);
       const batch = await source(c, Math.min(100, Math.max(10, count - matches.length), examine - examined));
-      let stoppedAt: number | undefined;
+      let stoppedAt: Candidate | undefined;
       for (const [index, candidate] of batch.candidates.entries()) {
         examined++;
         if (this.accept(candidate.record, clauses, patient) && !this.seenUnderEarlierValue(candidate.record, plan.driving, v)) matches.push(candidate.record);
         if (matches.length >= count && index < batch.candidates.length - 1) {
-          stoppedAt = index;
+          stoppedAt = candidate;
           break;
         }
       }
       if (stoppedAt !== undefined) {
-        c = batch.candidates[stoppedAt]!.position;
+        c = stoppedAt.position;
         if (c === undefined) throw new Error('A source that can stop part-way must give positions');
         return { matches, next: encodeState({ v, c, q }) };
       }
@@ -165,7 +168,8 @@ export class SearchService {
     const all = await this.everyMatch(plan, clauses, patient, '_sort');
     const keyOf = (record: VersionRecord) => [...request.sort.map((key) => sortValue(record.searchValues, key) ?? null), record.id];
     const ordered = all.map((record) => ({ record, key: keyOf(record) })).sort((a, b) => compareKeys(a.key, b.key, request.sort));
-    const start = state.after ? ordered.findIndex((entry) => compareKeys(entry.key, state.after!, request.sort) > 0) : 0;
+    const after = state.after;
+    const start = after ? ordered.findIndex((entry) => compareKeys(entry.key, after, request.sort) > 0) : 0;
     const page = start < 0 ? [] : ordered.slice(start, start + count);
     const last = page.at(-1);
     const more = start >= 0 && start + count < ordered.length;
@@ -196,19 +200,20 @@ export class SearchService {
     if (patient) return { sources: [this.compartmentSource(patient, resourceType)] };
     const plain = clauses.filter((clause) => clause.modifier === undefined && !clause.chain);
     const ids = plain.find((clause) => clause.code === '_id');
-    if (ids) return { sources: [this.referenceSource(resourceType, async () => ids.values.flatMap((value) => (value.kind === 'token' && value.code ? [`${resourceType}/${value.code}`] : [])))] };
-    const identifier = plain.find((clause) => clause.code === 'identifier' && clause.values.every((value) => value.kind === 'token' && typeof value.system === 'string' && value.code));
+    if (ids) return { sources: [this.referenceSource(resourceType, () => Promise.resolve(ids.values.flatMap((value) => (value.kind === 'token' && value.code ? [`${resourceType}/${value.code}`] : []))))] };
+    const identifier = plain.find((clause) => clause.code === 'identifier' && clause.values.every(isSystemAndCode));
     if (identifier) {
       return {
         sources: [
           this.referenceSource(resourceType, async () => {
-            const found = await Promise.all(identifier.values.map((value) => (value.kind === 'token' ? this.store.findByIdentifier(resourceType, value.system as string, value.code!) : [])));
+            // Every value is a system and a code (the find above): the filter only tells the compiler.
+            const found = await Promise.all(identifier.values.filter(isSystemAndCode).map((value) => this.store.findByIdentifier(resourceType, value.system, value.code)));
             return [...new Set(found.flat())];
           }),
         ],
       };
     }
-    const compartmentParams = patientCompartmentParams(resourceType);
+    const compartmentParams = compartmentSearchParams(resourceType);
     const byPatient = clauses.find(
       (clause) =>
         !clause.chain && (clause.modifier === undefined || clause.modifier === 'Patient') && compartmentParams.includes(clause.code) &&
@@ -222,21 +227,50 @@ export class SearchService {
       for (const clause of clauses) {
         if (clause.param.type !== kind) continue;
         const queries = indexQueriesFor(resourceType, clause);
-        if (queries) return { sources: queries.map((query) => this.indexSource((cursor, limit) => this.store.queryIndex(query, { cursor, limit }))), driving: clause };
+        if (queries) return { sources: queries.map((query) => this.searchIndexSource(query, resourceType)), driving: clause };
       }
     }
     // No selective parameter: the type's listing, newest or oldest first by _lastUpdated.
     const descending = sort.length === 1 && sort[0]?.code === '_lastUpdated' && sort[0].descending;
     const listing = { pk: searchIndexKey(resourceType, '_lastUpdated', 'start') };
     return {
-      sources: [this.indexSource((cursor, limit) => this.store.queryIndex(listing, { cursor, limit, descending }))],
+      sources: [this.searchIndexSource(listing, resourceType, descending)],
       orderedBy: { code: '_lastUpdated', descending },
     };
   }
 
-  private indexSource(query: (cursor: string | undefined, limit: number) => Promise<Page<VersionPointer>>, keep?: (pointer: VersionPointer) => boolean): Source {
+  /**
+   * Candidates from the search index, which the processor writes after the fact: each is read at
+   * its current version (the entry may point at one since replaced or deleted), and a resource
+   * with several entries in the partition (two given names starting alike) counts only at its
+   * first entry in Query order, so no page repeats it.
+   */
+  private searchIndexSource(query: IndexQuery, resourceType: ResourceType, descending = false): Source {
     return async (cursor, limit) => {
-      const page = await query(cursor, limit);
+      const page = await this.store.queryIndex(query, { cursor, limit, descending });
+      const records = await Promise.all(page.items.map((pointer) => this.store.readCurrent(resourceType, splitReference(pointer.reference).id)));
+      const candidates = page.items.flatMap((pointer, index) => {
+        const record = records[index];
+        return record && this.isFirstEntry(record, query, pointer, descending) ? [{ record, position: pointer.position }] : [];
+      });
+      return { candidates, next: page.next };
+    };
+  }
+
+  private isFirstEntry(record: VersionRecord, query: IndexQuery, pointer: VersionPointer, descending: boolean): boolean {
+    if (!isResourceType(record.resourceType) || pointer.sortKey === undefined) return true;
+    const keys = indexEntriesFor(record.resourceType, record.id, record.searchValues)
+      .filter((entry) => entry.pk === query.pk && sortKeyMeets(query.sk, entry.sk))
+      .map((entry) => entry.sk)
+      .sort();
+    const first = descending ? keys.at(-1) : keys[0];
+    return first === undefined || first === pointer.sortKey;
+  }
+
+  /** The patient compartment: its items are written with the version, so they name the current one. */
+  private compartmentSource(patient: string, resourceType: string | undefined, keep?: (pointer: VersionPointer & { lastUpdated?: string }) => boolean): Source {
+    return async (cursor, limit) => {
+      const page = await this.store.compartment(patient, { cursor, limit, resourceType });
       const kept = keep ? page.items.filter(keep) : page.items;
       const records = await this.store.readVersions(kept);
       const byReference = new Map(records.map((record) => [`${record.resourceType}/${record.id}@${record.versionId}`, record]));
@@ -247,10 +281,6 @@ export class SearchService {
       });
       return { candidates, next: page.next };
     };
-  }
-
-  private compartmentSource(patient: string, resourceType: string | undefined, keep?: (pointer: VersionPointer & { lastUpdated?: string }) => boolean): Source {
-    return this.indexSource((cursor, limit) => this.store.compartment(patient, { cursor, limit, resourceType }), keep);
   }
 
   /** Direct reads of current versions, for `_id` and identifiers; positions are indexes into the list. */
@@ -306,7 +336,7 @@ export class SearchService {
       const references = new Set(matches.flatMap((match) => referencesOf(match, spec)));
       const records = await Promise.all([...references].slice(0, maxIncludes).map((reference) => {
         const { resourceType, id } = splitReference(reference);
-        return isResourceType(resourceType) ? this.store.readCurrent(resourceType, id) : undefined;
+        return isResourceType(resourceType) ? this.store.readCurrent(resourceType, id) : Promise.resolve(undefined);
       }));
       records.forEach(add);
     }
@@ -320,6 +350,11 @@ export class SearchService {
     }
     return found;
   }
+}
+
+/** A token with a system and a code: what the identifier index is keyed by. */
+function isSystemAndCode(value: ParsedValue): value is TokenQuery & { readonly system: string; readonly code: string } {
+  return value.kind === 'token' && typeof value.system === 'string' && Boolean(value.code);
 }
 
 function referencesOf(record: VersionRecord, spec: IncludeSpec): string[] {

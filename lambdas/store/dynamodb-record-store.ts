@@ -292,7 +292,7 @@ export function recordOf(item: Item): VersionRecord {
 }
 
 function pointerOf(item: Item): VersionPointer {
-  return { reference: item.ref as string, versionId: item.versionId as number, position: positionOf(item) };
+  return { reference: item.ref as string, versionId: item.versionId as number, position: positionOf(item), sortKey: item[skName] as string };
 }
 
 function positionOf(item: Item): string | undefined {

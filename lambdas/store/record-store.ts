@@ -73,6 +73,8 @@ export interface VersionPointer {
   readonly versionId: number;
   /** Cursor that resumes right after this item, for pages that stop part-way through a Query page. */
   readonly position?: string;
+  /** The index item's sort key, for telling apart a resource's several entries in one partition. */
+  readonly sortKey?: string;
 }
 
 /** The record port: the domain depends on this, DynamoDB implements it. */

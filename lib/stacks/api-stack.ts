@@ -162,6 +162,7 @@ export class ApiStack extends Stack {
       }
       if (definition.trigger === 'record-stream') {
         // New version items only; the handler checks again. Failed records are retried from where they failed.
+        const inserts: unknown = FilterRule.isEqual('INSERT'); // typed `any` by aws-cdk-lib
         fn.addEventSource(
           new DynamoEventSource(props.tables.record, {
             startingPosition: StartingPosition.TRIM_HORIZON,
@@ -169,7 +170,7 @@ export class ApiStack extends Stack {
             retryAttempts: 10,
             bisectBatchOnError: true,
             reportBatchItemFailures: true,
-            filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { [skName]: { S: FilterRule.beginsWith(versionPrefix) } } } })],
+            filters: [FilterCriteria.filter({ eventName: inserts, dynamodb: { Keys: { [skName]: { S: FilterRule.beginsWith(versionPrefix) } } } })],
           }),
         );
       }

@@ -33,8 +33,12 @@ export class FunctionHost {
       if (message.error) pending?.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
       else pending?.resolve(message.result);
     });
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', (code) => this.failAll(new Error(`function ${name} stopped (exit ${code})`)));
+    worker.on('error', (error) => {
+      this.failAll(error);
+    });
+    worker.on('exit', (code) => {
+      this.failAll(new Error(`function ${name} stopped (exit ${code})`));
+    });
   }
 
   static async start(name: FunctionName, values: DeploymentValues, runtime: RuntimeEnvironment): Promise<FunctionHost> {
@@ -55,7 +59,9 @@ export class FunctionHost {
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`function ${name} failed to start (exit ${code})`)));
+      worker.once('exit', (code) => {
+        reject(new Error(`function ${name} failed to start (exit ${code})`));
+      });
     });
     return new FunctionHost(name, worker);
   }
@@ -63,7 +69,7 @@ export class FunctionHost {
   invoke<T>(event: unknown, context: Record<string, unknown>): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, event, context });
     });
   }

@@ -11,7 +11,7 @@ export type Grants = Record<string, readonly string[]>;
 export function enforceGrants(client: DynamoDBDocumentClient, grants: Grants): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const command = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
+      const command = ((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
       for (const [table, action] of actionsOf(command, args.input as Record<string, unknown>)) {
         if (!grants[table]?.includes(action)) {
           throw Object.assign(new Error(`${action} on ${table} is not granted to this function`), { name: 'AccessDeniedException' });

@@ -48,12 +48,14 @@ describe('fhir-kit-client against the local stack, as the integration user', () 
   it('creates, reads and vreads a Patient', async () => {
     const created = await client.create({ resourceType: 'Patient', body: patientBody('Création') });
     expect(statusOf(created)).toBe(201);
-    expect(created).toMatchObject({ resourceType: 'Patient', id: expect.any(String), meta: { versionId: '1' }, name: [{ family: 'Création' }] });
-    expect(headerOf(created, 'location')).toBe(`${stack.info.apiUrl}/Patient/${created.id}/_history/1`);
+    expect(created).toMatchObject({ resourceType: 'Patient', meta: { versionId: '1' }, name: [{ family: 'Création' }] });
+    const id = created.id as string;
+    expect(id).toMatch(/^[A-Za-z0-9\-.]{1,64}$/);
+    expect(headerOf(created, 'location')).toBe(`${stack.info.apiUrl}/Patient/${id}/_history/1`);
 
-    const read = await client.read({ resourceType: 'Patient', id: created.id as string });
+    const read = await client.read({ resourceType: 'Patient', id });
     expect(read).toEqual(created);
-    const version = await client.vread({ resourceType: 'Patient', id: created.id as string, version: '1' });
+    const version = await client.vread({ resourceType: 'Patient', id, version: '1' });
     expect(version).toEqual(created);
   });
 

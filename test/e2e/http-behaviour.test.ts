@@ -277,6 +277,9 @@ describe('concurrency', () => {
     expect(statuses.filter((status) => status === 412)).toHaveLength(19);
     for (const response of responses.filter((candidate) => candidate.status === 412)) await expectOperationOutcome(response, 412, 'conflict');
     expect(await versionIds(stack, `Patient/${patient.id}`)).toEqual(['2', '1']);
+    // The stored version 2 is the winner's.
+    const winner = await expectJson(responses.find((response) => response.status === 200)!, 200);
+    expect(await stack.read(`Patient/${patient.id}`)).toEqual(winner);
   });
 
   it('creates exactly one resource from 20 parallel conditional creates with the same If-None-Exist', async () => {

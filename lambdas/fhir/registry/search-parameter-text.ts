@@ -44,8 +44,11 @@ const entryPattern = /^([\w.-]+):([a-z])(\d*)(!?)$/;
 export function encodeSearchParameters(entries: readonly SearchParameterEntry[]): string {
   return entries
     .map(({ code, type, targets, extracted }) => {
-      const text = `${code}:${letterOf[type] ?? ''}${targets ?? ''}${extracted === false ? '!' : ''}`;
-      if (!entryPattern.test(text) || typeOf[text.split(':')[1]![0]!] !== type) throw new Error(`Cannot encode search parameter ${JSON.stringify({ code, type, targets, extracted })}`);
+      // `type` is not checked by the compiler when the generator casts it from the definitions; an unknown one fails below.
+      const letter = Object.hasOwn(letterOf, type) ? letterOf[type] : '';
+      const text = `${code}:${letter}${targets ?? ''}${extracted === false ? '!' : ''}`;
+      const encodedLetter = entryPattern.exec(text)?.[2];
+      if (encodedLetter === undefined || typeOf[encodedLetter] !== type) throw new Error(`Cannot encode search parameter ${JSON.stringify({ code, type, targets, extracted })}`);
       return text;
     })
     .join(',');

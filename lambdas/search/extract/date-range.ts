@@ -71,9 +71,10 @@ export function periodRangeOf(period: { start?: unknown; end?: unknown }): DateR
 
 /** The outer limits of several ranges (R4 search: a Timing's schedule details are ignored; only its outer limits matter). */
 export function spanOf(ranges: readonly DateRange[]): DateRange | undefined {
-  if (ranges.length === 0) return undefined;
-  let { start, end } = ranges[0]!;
-  for (const range of ranges) {
+  const [first, ...rest] = ranges;
+  if (first === undefined) return undefined;
+  let { start, end } = first;
+  for (const range of rest) {
     if (range.start < start) start = range.start;
     if (range.end > end) end = range.end;
   }

@@ -1,8 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { inject } from 'vitest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbAccessJournal } from '../../../lambdas/audit/dynamodb-access-journal';
 import { Forbidden, Gone, Invalid, NotFound } from '../../../lambdas/fhir/errors';
 import { validateResource } from '../../../lambdas/fhir/validation';

@@ -85,7 +85,7 @@ describe('WriteService against DynamoDB Local', () => {
     it('assigns the id, version 1 and lastUpdated, ignores a client-sent id and versionId, keeps other meta, and answers 201', async () => {
       const before = clock;
       const { status, version } = await writer().create(nurse, 'Patient', () =>
-        patientBody({ id: 'client-chosen', meta: { versionId: '99', tag: [{ system: 'urn:test', code: 'x' }] } }),
+        patientBody({ id: 'client-chosen', meta: { versionId: '99', lastUpdated: '1999-01-01T00:00:00Z', tag: [{ system: 'urn:test', code: 'x' }] } }),
       );
       expect(status).toBe(201);
       expect(version.id).not.toBe('client-chosen');
@@ -223,7 +223,7 @@ describe('WriteService against DynamoDB Local', () => {
     });
 
     it('returns, rather than duplicates, a resource whose create commits between its own check of the guard and its commit', async () => {
-      // Deterministic form of the race above: the competing create lands right before the second look at the guard.
+      // Deterministic form of the race above: the competing create commits right after this create's look at the guard.
       const value = `GUARD-${counter++}`;
       const criteria = `identifier=${mrn}|${value}`;
       const body = () => patientBody({ identifier: [{ system: mrn, value }] });
@@ -232,8 +232,9 @@ describe('WriteService against DynamoDB Local', () => {
       const store = services.store;
       const racingStore: RecordStore = Object.assign(Object.create(store) as RecordStore, {
         guardHolder: async (resourceType: string, canonical: string) => {
-          if (++looks === 2) competitor = (await services.writer.create(nurse, 'Patient', body, criteria)).version;
-          return store.guardHolder(resourceType, canonical);
+          const holder = await store.guardHolder(resourceType, canonical);
+          if (++looks === 1) competitor = (await services.writer.create(nurse, 'Patient', body, criteria)).version;
+          return holder;
         },
       });
       const slow = new WriteService({ store: racingStore, access: services.access, validate: validateResource, criteria: services.search, now, newId });
@@ -241,6 +242,20 @@ describe('WriteService against DynamoDB Local', () => {
       expect(competitor).toBeDefined();
       expect(await store.findByIdentifier('Patient', mrn, value)).toEqual([`Patient/${competitor!.id}`]);
       expect(outcome).toMatchObject({ status: 200, version: { id: competitor!.id } });
+    });
+
+    it('creates a new resource when the one holding the guard no longer matches the criteria (changed, or deleted)', async () => {
+      for (const leave of ['update', 'delete'] as const) {
+        const value = `MOVED-${counter++}`;
+        const criteria = `identifier=${mrn}|${value}`;
+        const first = await writer().create(nurse, 'Patient', () => patientBody({ identifier: [{ system: mrn, value }] }), criteria);
+        if (leave === 'update') await writer().update(nurse, 'Patient', first.version.id, () => patientBody({ id: first.version.id, identifier: [{ system: mrn, value: `${value}-NEW` }] }));
+        else await writer().delete(nurse, 'Patient', first.version.id);
+        const second = await writer().create(nurse, 'Patient', () => patientBody({ identifier: [{ system: mrn, value }] }), criteria);
+        expect({ leave, status: second.status, same: second.version.id === first.version.id }).toEqual({ leave, status: 201, same: false });
+        const third = await writer().create(nurse, 'Patient', () => patientBody({ identifier: [{ system: mrn, value }] }), criteria);
+        expect({ leave, status: third.status, id: third.version.id }).toEqual({ leave, status: 200, id: second.version.id });
+      }
     });
 
     it('refuses with PreconditionFailed when If-None-Exist matches more than one resource', async () => {

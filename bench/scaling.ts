@@ -1,0 +1,92 @@
+import { queryText } from '../lambdas/handlers/responses';
+import type { Api } from './api';
+import { metered } from './consumed-capacity';
+import type { MeteredServices } from './in-process';
+import { mean, summarize, type Summary } from './stats';
+import { loinc, observationCodes, patientId, patientsFor } from './synthea';
+
+export const scaleQueries = ['search by patient', 'search by code and date', '$everything page', '_lastUpdated listing page'] as const;
+export type ScaleQueryName = (typeof scaleQueries)[number];
+
+interface Variant {
+  readonly path: string;
+  readonly run: (m: MeteredServices) => Promise<number>;
+}
+
+export interface ScalePoint {
+  readonly query: ScaleQueryName;
+  readonly example: string;
+  readonly observations: number;
+  readonly latency: Summary;
+  readonly rcu: number;
+  readonly wcu: number;
+  readonly auditWcu: number;
+  readonly requests: number;
+  readonly rcuMax: number;
+  readonly results: number;
+}
+
+/**
+ * The request of sample `s` of each query. Only patients that exist at the smallest scale are
+ * used, so every scale answers exactly the same requests; each patient's record is the same at
+ * every scale (100 Observations, 10 Encounters), while the table, the code and date index
+ * partitions and the type's listing grow with N.
+ */
+function variant(query: ScaleQueryName, s: number, smallestScale: number): Variant {
+  const patients = Math.max(1, Math.min(10, patientsFor(smallestScale)));
+  const subject = patientId(s % patients);
+  const search = (type: 'Observation', params: [string, string][]) => ({
+    path: `/${type}?${new URLSearchParams(params).toString()}`,
+    run: async (m: MeteredServices) => (await m.services.search.search(m.ctx, type, params, { lenient: false, query: queryText(params) })).matches.length,
+  });
+  switch (query) {
+    case 'search by patient':
+      return search('Observation', [['patient', `Patient/${subject}`]]);
+    case 'search by code and date':
+      return search('Observation', [['code', `${loinc}|${observationCodes[s % observationCodes.length]!.code}`], ['date', 'ge2020-01-01']]);
+    case '_lastUpdated listing page':
+      return search('Observation', [['_sort', '-_lastUpdated'], ['_count', '50']]);
+    case '$everything page':
+      return {
+        path: `/Patient/${subject}/$everything?_count=50`,
+        run: async (m) => (await m.services.search.everything(m.ctx, subject, [['_count', '50']], { lenient: false, query: '_count=50' })).matches.length,
+      };
+  }
+}
+
+/**
+ * Latency through the API, and capacity per request in-process, for each query at the record's
+ * current size. The HTTP requests of the four queries are interleaved, so a pause of the JVM or a
+ * busy core weighs on all of them alike.
+ */
+export async function measureScale(api: Api, m: MeteredServices, observations: number, smallestScale: number, samples: number, progress: (line: string) => void): Promise<ScalePoint[]> {
+  const variants = new Map(scaleQueries.map((query) => [query, Array.from({ length: samples }, (_, s) => variant(query, s, smallestScale))]));
+  const times = new Map(scaleQueries.map((query) => [query, [] as number[]]));
+  for (const query of scaleQueries) for (const warm of variants.get(query)!.slice(0, 5)) await api.get(warm.path);
+  for (let s = 0; s < samples; s++) {
+    for (const query of scaleQueries) times.get(query)!.push((await api.get(variants.get(query)![s]!.path)).ms);
+  }
+  const points: ScalePoint[] = [];
+  for (const query of scaleQueries) {
+    const spent: { rcu: number; wcu: number; audit: number; requests: number; results: number }[] = [];
+    for (const v of variants.get(query)!) {
+      const { result, spent: reading } = await metered(m.meter, () => v.run(m));
+      spent.push({ rcu: reading.read, wcu: reading.write, audit: reading.byTable[m.tables.audit]?.write ?? 0, requests: reading.requests, results: result });
+    }
+    const point: ScalePoint = {
+      query,
+      example: variants.get(query)![0]!.path,
+      observations,
+      latency: summarize(times.get(query)!),
+      rcu: mean(spent.map((entry) => entry.rcu)),
+      wcu: mean(spent.map((entry) => entry.wcu)),
+      auditWcu: mean(spent.map((entry) => entry.audit)),
+      requests: mean(spent.map((entry) => entry.requests)),
+      rcuMax: Math.max(...spent.map((entry) => entry.rcu)),
+      results: mean(spent.map((entry) => entry.results)),
+    };
+    progress(`N=${observations}: ${query}: p50 ${point.latency.p50.toFixed(1)} ms, p95 ${point.latency.p95.toFixed(1)} ms, ${point.rcu.toFixed(1)} RCU/request, ${point.results.toFixed(1)} results`);
+    points.push(point);
+  }
+  return points;
+}
