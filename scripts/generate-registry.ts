@@ -69,6 +69,8 @@ export interface Registry {
   searchParameters: Record<string, Record<string, CompactSearchParameter>>;
   searchExpressions: Record<string, Record<string, string>>;
   patientCompartment: Record<string, string[]>;
+  /** Per type, the reference parameters whose every Patient match lies in that patient's compartment. */
+  compartmentSearch: Record<string, string[]>;
   categories: Record<string, string>;
 }
 
@@ -166,7 +168,40 @@ export function buildRegistry(): Registry {
     if (entry.param && entry.param.length > 0) patientCompartment[entry.code] = [...entry.param];
   }
 
-  return { resourceTypes, domainResources: [...domainResources].sort(), searchParameters, searchExpressions, patientCompartment, categories };
+  return {
+    resourceTypes,
+    domainResources: [...domainResources].sort(),
+    searchParameters,
+    searchExpressions,
+    patientCompartment,
+    compartmentSearch: compartmentSearchParams(patientCompartment, searchParameters, searchExpressions),
+    categories,
+  };
+}
+
+/**
+ * The reference parameters a search can answer from the patient compartment (written with the
+ * version, so read-your-writes): those whose every branch reads an element some compartment
+ * parameter reads. `Observation.patient` is `Observation.subject.where(resolve() is Patient)` and
+ * `subject` is a compartment parameter, so `Observation?patient=Patient/x` is; `Condition.subject`
+ * reads what the compartment's `patient` reads, so `Condition?subject=Patient/x` is too.
+ */
+function compartmentSearchParams(
+  compartment: Record<string, string[]>,
+  parameters: Record<string, Record<string, CompactSearchParameter>>,
+  expressions: Record<string, Record<string, string>>,
+): Record<string, string[]> {
+  const elementsOf = (expression: string | undefined) => (expression ? splitTopLevelUnion(expression).map((branch) => branch.split('.where(')[0]?.trim() ?? '') : []);
+  const result: Record<string, string[]> = {};
+  for (const [type, params] of Object.entries(compartment)) {
+    const read = new Set(params.flatMap((param) => elementsOf(expressions[type]?.[param])));
+    const answerable = Object.entries(parameters[type] ?? {})
+      .filter(([code, param]) => param.type === 'reference' && (params.includes(code) || ((param.target ?? []).includes('Patient') && elementsOf(expressions[type]?.[code]).every((element) => read.has(element)) && elementsOf(expressions[type]?.[code]).length > 0)))
+      .map(([code]) => code)
+      .sort();
+    if (answerable.length > 0) result[type] = answerable;
+  }
+  return result;
 }
 
 /**
@@ -234,11 +269,12 @@ export function renderRegistry(registry: Registry = buildRegistry()): Record<str
   const json = (value: unknown) => `${JSON.stringify(sortKeys(value), null, 1)}\n`;
   const typesList = registry.resourceTypes.map((type) => `  '${type}',`).join('\n');
   return {
-    'README.md': `# Generated R4 registry\n\nEverything in this folder is ${header}.\nRun \`npm run generate:registry\` to refresh it.\n\n- \`resource-types.ts\`: the ${registry.resourceTypes.length} storable R4 resource types.\n- \`search-parameters.json\`: read path; every search parameter's type and reference targets (no expressions), compacted: one string per type (\`code:L[index][!]\`, comma-separated, sorted by code; \`L\` is a one-letter type, \`index\` points into the shared \`targets\` table, where \`*\` means every type, and \`!\` marks the parameters for which the write path stores no values: composite, special, or without an expression), with the parameters shared by every type (\`resource\`) and by every DomainResource (\`domainResource\`; all but \`notDomainResources\`) written once. See \`../search-parameter-text.ts\`.\n- \`search-expressions.json\`: write path only; per type, the FHIRPath expression of each extracted parameter, restricted to that type, with \`as\` rewritten to \`ofType()\`.\n- \`patient-compartment.json\`: the Patient CompartmentDefinition's parameters, per type.\n- \`categories.json\`: each type's category (structuredefinition-category).\n`,
+    'README.md': `# Generated R4 registry\n\nEverything in this folder is ${header}.\nRun \`npm run generate:registry\` to refresh it.\n\n- \`resource-types.ts\`: the ${registry.resourceTypes.length} storable R4 resource types.\n- \`search-parameters.json\`: read path; every search parameter's type and reference targets (no expressions), compacted: one string per type (\`code:L[index][!]\`, comma-separated, sorted by code; \`L\` is a one-letter type, \`index\` points into the shared \`targets\` table, where \`*\` means every type, and \`!\` marks the parameters for which the write path stores no values: composite, special, or without an expression), with the parameters shared by every type (\`resource\`) and by every DomainResource (\`domainResource\`; all but \`notDomainResources\`) written once. See \`../search-parameter-text.ts\`.\n- \`search-expressions.json\`: write path only; per type, the FHIRPath expression of each extracted parameter, restricted to that type, with \`as\` rewritten to \`ofType()\`.\n- \`patient-compartment.json\`: the Patient CompartmentDefinition's parameters, per type.\n- \`compartment-search.json\`: per type, the reference parameters whose matches on a Patient always lie in that patient's compartment (read from the expressions), so searches on them are answered from it.\n- \`categories.json\`: each type's category (structuredefinition-category).\n`,
     'resource-types.ts': `// ${header}.\n\nexport const resourceTypes = [\n${typesList}\n] as const;\n\nexport type ResourceType = (typeof resourceTypes)[number];\n`,
     'search-parameters.json': json(compactSearchParameters(registry)),
     'search-expressions.json': json(registry.searchExpressions),
     'patient-compartment.json': json(registry.patientCompartment),
+    'compartment-search.json': json(registry.compartmentSearch),
     'categories.json': json(registry.categories),
   };
 }

@@ -1,7 +1,6 @@
 import { resourceServerIdentifier } from '../contracts/auth';
 import { routes, type FhirInteraction } from '../contracts/routes';
-import { compartmentSearchParams } from '../record/index-facts';
-import { resourceTypes, searchParametersOf, type ResourceType, type SearchParameterInfo } from './registry/registry';
+import { compartmentSearchParams, resourceTypes, searchParametersOf, type ResourceType, type SearchParameterInfo } from './registry/registry';
 import { isSearchable, isStorable, supportedOperations } from './capabilities';
 
 /**

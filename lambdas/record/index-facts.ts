@@ -1,4 +1,4 @@
-import { patientCompartmentParams, searchParameter, type ResourceType } from '../fhir/registry/registry';
+import { patientCompartmentParams, type ResourceType } from '../fhir/registry/registry';
 import type { SearchValues, TokenValue } from '../search/search-values';
 
 /**
@@ -14,18 +14,6 @@ export function compartmentsOf(resourceType: ResourceType, id: string, values: S
     }
   }
   return [...patients];
-}
-
-/**
- * The reference parameters whose every match lies in the referenced patient's compartment, so the
- * compartment (read-your-writes) can answer them: the compartment's own parameters, and `patient`,
- * which R4 defines on these types as one of them restricted to Patient targets (e.g.
- * Observation.patient is Observation.subject.where(resolve() is Patient); a registry test checks
- * this for every type).
- */
-export function compartmentSearchParams(resourceType: ResourceType): readonly string[] {
-  const params = patientCompartmentParams(resourceType);
-  return params.length > 0 && !params.includes('patient') && searchParameter(resourceType, 'patient') ? [...params, 'patient'] : params;
 }
 
 export function identifiersOf(values: SearchValues): string[] {

@@ -1,8 +1,7 @@
 import { decideByRole } from '../access/policy';
 import type { Principal } from '../access/principal';
 import { Gone, Invalid, NotFound, type OutcomeIssue } from '../fhir/errors';
-import { isResourceType, type ResourceType } from '../fhir/registry/registry';
-import { compartmentSearchParams } from '../record/index-facts';
+import { compartmentSearchParams, isResourceType, type ResourceType } from '../fhir/registry/registry';
 import type { AccessRecorder } from '../record/access-recorder';
 import { assertFhirId } from '../record/fhir-id';
 import type { RequestContext } from '../record/request-context';

@@ -5,6 +5,7 @@
  * only the write path needs (`./search-expressions`).
  */
 import categories from './generated/categories.json';
+import compartmentSearch from './generated/compartment-search.json';
 import patientCompartment from './generated/patient-compartment.json';
 import searchParameters from './generated/search-parameters.json';
 import { resourceTypes, type ResourceType } from './generated/resource-types';
@@ -42,6 +43,7 @@ const knownTypes: ReadonlySet<string> = new Set(resourceTypes);
 const compact: CompactSearchParameters = searchParameters;
 const notDomainResources: ReadonlySet<string> = new Set(compact.notDomainResources);
 const compartmentParams = patientCompartment as Readonly<Record<string, readonly string[]>>;
+const compartmentSearchByType = compartmentSearch as Readonly<Record<string, readonly string[]>>;
 const categoryByType = categories as Readonly<Record<string, string>>;
 const targetLists = new Map<number, readonly ResourceType[]>();
 const sharedParameters = new Map<string, readonly SearchParameterInfo[]>();
@@ -108,4 +110,13 @@ export function categoryOf(type: ResourceType): string {
   const category = categoryByType[type];
   if (category === undefined) throw new Error(`No category for ${type}`);
   return category;
+}
+
+/**
+ * The reference parameters of `type` whose matches on a Patient always lie in that patient's
+ * compartment (the compartment's own, and those reading the same elements, such as
+ * Observation's `patient`): searches on them are answered from the compartment.
+ */
+export function compartmentSearchParams(type: ResourceType): readonly string[] {
+  return compartmentSearchByType[type] ?? [];
 }

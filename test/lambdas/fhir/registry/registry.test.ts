@@ -228,6 +228,7 @@ describe('the read-path module', () => {
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]);
     expect(imports.sort()).toEqual([
       './generated/categories.json',
+      './generated/compartment-search.json',
       './generated/patient-compartment.json',
       './generated/resource-types',
       './generated/resource-types',
