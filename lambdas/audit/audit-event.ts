@@ -25,15 +25,11 @@ export interface AccessFacts {
   readonly requestId: string;
 }
 
-export interface AuditEvent {
-  readonly resourceType: 'AuditEvent';
-  readonly id: string;
-  readonly recorded: string;
-  readonly [element: string]: unknown;
-}
+/** An R4 AuditEvent (@types/fhir), always with its id. */
+export type AuditEvent = fhir4.AuditEvent & { readonly id: string };
 
 /** http://hl7.org/fhir/audit-event-action: create, read, update, delete, execute (searches and operations). */
-const actionCodes: Record<AccessFacts['interaction'], string> = {
+const actionCodes: Record<AccessFacts['interaction'], NonNullable<fhir4.AuditEvent['action']>> = {
   create: 'C',
   read: 'R',
   vread: 'R',
@@ -49,7 +45,7 @@ const actionCodes: Record<AccessFacts['interaction'], string> = {
   'instance-operation': 'E',
 };
 /** http://hl7.org/fhir/audit-event-outcome: 0 success, 4 minor failure, 8 serious failure. */
-const outcomeCodes: Record<AccessOutcome, string> = { success: '0', 'not-found': '4', denied: '4', failed: '8' };
+const outcomeCodes: Record<AccessOutcome, NonNullable<fhir4.AuditEvent['outcome']>> = { success: '0', 'not-found': '4', denied: '4', failed: '8' };
 
 export function auditEventFor(facts: AccessFacts): AuditEvent {
   const { principal } = facts;

@@ -1,3 +1,5 @@
+import type { IssueType } from '../fhir/errors';
+
 /**
  * What the gateway itself answers when a request never reaches a function (bad token,
  * unknown path, throttling). The API stack installs these as API Gateway gateway responses
@@ -9,7 +11,7 @@ export interface GatewayResponseDefinition {
   /** Status to answer with; the DEFAULT_* families keep the status API Gateway chose. */
   readonly statusCode?: number;
   /** FHIR issue-type code. */
-  readonly code: string;
+  readonly code: IssueType;
   readonly diagnostics: string;
   /** Extra response headers, as literal values. */
   readonly headers?: Readonly<Record<string, string>>;

@@ -2,10 +2,12 @@
  * Typed domain errors. Domain code throws them; one middleware maps each to its HTTP
  * status and a FHIR OperationOutcome, so handlers carry no try/catch ladders.
  */
+export type IssueType = fhir4.OperationOutcomeIssue['code'];
+
 export interface OutcomeIssue {
   readonly severity: 'fatal' | 'error' | 'warning' | 'information';
   /** FHIR issue-type code (http://hl7.org/fhir/issue-type). */
-  readonly code: string;
+  readonly code: IssueType;
   readonly diagnostics: string;
   /** FHIRPath of the offending element, when there is one. */
   readonly expression?: readonly string[];
@@ -27,7 +29,7 @@ export abstract class FhirError extends Error {
 }
 
 /** A FHIR error class with a fixed status and issue code, built from one diagnostics line. */
-function fhirError(name: string, status: number, code: string) {
+function fhirError(name: string, status: number, code: IssueType) {
   return class extends FhirError {
     readonly status = status;
     constructor(diagnostics: string) {

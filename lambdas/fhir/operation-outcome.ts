@@ -1,10 +1,6 @@
 import type { OutcomeIssue } from './errors';
 
-export interface OperationOutcome {
-  readonly resourceType: 'OperationOutcome';
-  readonly issue: readonly OutcomeIssue[];
-}
-
-export function operationOutcome(issues: readonly OutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: issues };
+/** An R4 OperationOutcome (@types/fhir) built from our issues. */
+export function operationOutcome(issues: readonly OutcomeIssue[]): fhir4.OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: issues.map((issue) => ({ ...issue, expression: issue.expression ? [...issue.expression] : undefined })) };
 }

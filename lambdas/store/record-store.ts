@@ -7,7 +7,12 @@ export interface ResourceMeta {
   readonly [element: string]: unknown;
 }
 
-/** A FHIR resource as stored: it always has its id and version metadata. Numbers may be lossless. */
+/**
+ * A FHIR resource of any of the 145 types as stored: validated JSON with its id and version
+ * metadata. It is not typed with @types/fhir's per-type interfaces on purpose: its decimals are
+ * lossless numbers (their source text), not the JS numbers those interfaces promise, and the
+ * record code never reads type-specific elements (it works from extracted search values).
+ */
 export interface StoredResource {
   readonly resourceType: string;
   readonly id: string;

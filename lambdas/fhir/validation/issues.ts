@@ -1,4 +1,4 @@
-import type { OutcomeIssue } from '../errors';
+import type { IssueType, OutcomeIssue } from '../errors';
 import type { GeneratedError } from './generated/fhir-r4';
 
 /**
@@ -57,7 +57,7 @@ function listCodes(values: unknown): string {
   return codes.length > 12 ? ` (one of ${shown}… ${codes.length} codes)` : ` (one of ${shown})`;
 }
 
-function issue(code: string, expression: string, diagnostics: string): OutcomeIssue {
+function issue(code: IssueType, expression: string, diagnostics: string): OutcomeIssue {
   return { severity: 'error', code, diagnostics, expression: [expression] };
 }
 

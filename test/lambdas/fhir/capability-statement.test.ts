@@ -76,7 +76,7 @@ describe('the CapabilityStatement', () => {
     expect(params.get('_id')?.documentation).toMatch(/^Read-your-writes/);
     // Eventually consistent is the default the statement declares once, to keep /metadata small.
     expect(params.get('code')?.documentation).toBeUndefined();
-    expect(rest.documentation).toMatch(/every other parameter is eventually consistent/);
+    expect(rest?.documentation).toMatch(/every other parameter is eventually consistent/);
   });
 
   it('lists no parameter it cannot answer: no composite, no special, no _text, _content or _query', () => {
