@@ -62,6 +62,15 @@ const commands = (byCommand: Record<string, number>) =>
     .map(([command, count]) => `${count} ${command}`)
     .join(' + ');
 
+/** The journal's share of a new Observation's whole write cost, the index processor's included. */
+function withIndexing(capacity: readonly InteractionCost[]): string {
+  const create = capacity.find((row) => row.interaction === 'create (Observation)');
+  const indexing = capacity.find((row) => row.interaction === 'index processor, new Observation');
+  if (!create || !indexing) return '';
+  const whole = create.wcu + indexing.wcu;
+  return ` Counting the index processor's writes, a new Observation costs ${n(whole)} WCU, of which the journal is ${n(create.auditWcu)} (${share(create.auditWcu, whole)}).`;
+}
+
 export function markdown(report: Report, heading: string): string {
   const { latency, memory, capacity, scaling, lag, budgets } = report;
   const scales = [...new Set(scaling.map((point) => point.observations))];
@@ -99,7 +108,7 @@ export function markdown(report: Report, heading: string): string {
         `${row.requests} (${commands(row.byCommand)})`,
       ]),
     ),
-    `The journal's share of the WCU over the interactions above (the index processor's rows aside): ${share(totalAudit, totalWcu)} (${n(totalAudit)} of ${n(totalWcu)} WCU).`,
+    `The journal's share of the WCU over the interactions above (the index processor's rows aside): ${share(totalAudit, totalWcu)} (${n(totalAudit)} of ${n(totalWcu)} WCU).${withIndexing(capacity)}`,
   );
 
   if (scales.length > 0) {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -97,6 +98,15 @@ async function waitForIndex(stack: LocalStack, info: StackInfo, type = 'Observat
   }
 }
 
+/** The commit measured, `-dirty` when the working tree has changes (figures belong to a version of the code). */
+function codeVersion(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function main() {
   const parsed = parseOptions(process.argv.slice(2));
   if (parsed === 'help') return void console.log(usage());
@@ -190,13 +200,14 @@ async function main() {
     const now = new Date();
     const cpu = cpus();
     const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
+    const code = codeVersion();
     const seconds = (performance.now() - started) / 1000;
-    const text = markdown(report, `## Latest run: ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine}, ${Math.round(seconds / 60)} min\n\nFlags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\` → scale ${options.scale.join(', ')}; ${options.samples} latency samples; ${options.searchSamples} requests per query and scale; ${options.lagSamples} lag samples per parameter.`);
+    const text = markdown(report, `## Latest run: ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${code}\`, ${machine}, ${Math.round(seconds / 60)} min\n\nFlags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\` → scale ${options.scale.join(', ')}; ${options.samples} latency samples; ${options.searchSamples} requests per query and scale; ${options.lagSamples} lag samples per parameter.`);
     console.log(`\n${text}`);
 
     mkdirSync(options.out, { recursive: true });
     const file = path.join(options.out, `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
-    writeFileSync(file, `${JSON.stringify({ date: now.toISOString(), machine, durationSeconds: Math.round(seconds), options, ...report, markdown: text }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ date: now.toISOString(), commit: code, machine, durationSeconds: Math.round(seconds), options, ...report, markdown: text }, null, 2)}\n`);
     const missed = report.budgets.filter((budget) => !budget.met);
     progress(`${report.budgets.length - missed.length}/${report.budgets.length} budgets met${missed.length > 0 ? `; missed: ${missed.map((budget) => budget.name).join('; ')}` : ''}`);
     progress(`results written to ${file} (${Math.round(seconds)} s in all)`);

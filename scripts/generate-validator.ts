@@ -1,4 +1,4 @@
-import Ajv, { _, Name, type AnySchemaObject, type KeywordCxt, type KeywordDefinition } from 'ajv';
+import Ajv, { _, Name, type KeywordCxt, type KeywordDefinition } from 'ajv';
 import { and, getProperty, or, stringify } from 'ajv/dist/compile/codegen';
 import standaloneCode from 'ajv/dist/standalone';
 import { createHash } from 'node:crypto';
@@ -40,7 +40,38 @@ export const outputFile = 'fhir-r4.js';
 /** Above this, the module is minified (esbuild) to keep the repository and editors comfortable. */
 const minifyAbove = 4 * 1024 * 1024;
 
-type Schema = AnySchemaObject;
+/** A JSON Schema node, with the keywords the patches below read or write (the official schema's and this file's own). */
+interface Schema {
+  $id?: string;
+  $ref?: string;
+  type?: string | string[];
+  definitions?: Record<string, Schema>;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: (string | null)[];
+  oneOf?: Schema[];
+  required?: string[];
+  pattern?: string;
+  minItems?: number;
+  minProperties?: number;
+  additionalProperties?: boolean | Schema;
+  description?: string;
+  discriminator?: { propertyName: string };
+  // This file's keywords (`keywords` below).
+  fhirPrimitive?: string;
+  fhirElements?: string[];
+  fhirCode?: (string | null)[];
+  fhirRequired?: RequiredElement[];
+  fhirPrimitiveArrays?: string[];
+  /** The keywords no patch touches. */
+  [keyword: string]: unknown;
+}
+/** The parts of fhir.schema.json the patches start from. */
+interface OfficialSchema {
+  readonly definitions: Record<string, Schema>;
+  /** One `$ref` per resource type. */
+  readonly oneOf: Schema[];
+}
 interface ElementDefinition {
   readonly path: string;
   readonly min?: number;
@@ -86,32 +117,45 @@ const r4Corrections: readonly [string, number][] = [
   ['EvidenceVariable.characteristic.definition[x]', 1],
 ];
 
+/** What an array property holds, or the property itself when it is no array. */
+function itemOf(property: Schema): Schema {
+  if (property.type !== 'array') return property;
+  if (!property.items) throw new Error(`an array without items: ${JSON.stringify(property)}`);
+  return property.items;
+}
+
 /** The FHIR primitive a property holds (through $ref, items or a code enum), or undefined. */
 function primitiveOf(property: Schema): { type: string; array: boolean } | undefined {
   const array = property.type === 'array';
-  const item: Schema = array ? property.items : property;
+  const item = itemOf(property);
   const name = refName(item);
   if (name && primitives.has(name)) return { type: name, array };
   if (Array.isArray(item.enum)) return { type: 'code', array };
   return undefined;
 }
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 function structureDefinitions(): StructureDefinition[] {
   return [inputs.resources, inputs.types]
-    .flatMap((file) => readJson<{ entry: { resource: StructureDefinition }[] }>(file).entry.map((entry) => entry.resource))
+    .flatMap((file) => (readJson(file) as { entry: { resource: StructureDefinition }[] }).entry.map((entry) => entry.resource))
     .filter((sd) => sd.resourceType === 'StructureDefinition' && sd.url.startsWith('http://hl7.org/fhir/StructureDefinition/'))
     .filter((sd) => sd.derivation === 'specialization' && !sd.abstract && (sd.kind === 'resource' || sd.kind === 'complex-type'));
 }
 
 /** Returns the patched schema: definitions plus a root that dispatches on resourceType. */
 export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
-  const official = readJson<Schema>(inputs.schema);
-  const definitions: Record<string, Schema> = official.definitions;
-  const resourceList: Schema[] = official.oneOf;
+  const official = readJson(inputs.schema) as OfficialSchema;
+  const definitions = official.definitions;
+  const resourceList = official.oneOf;
+  /** The properties of a definition; every definition asked for has some. */
+  const propertiesOf = (name: string): Record<string, Schema> => {
+    const properties = definitions[name]?.properties;
+    if (!properties) throw new Error(`${name}: no properties in the schema`);
+    return properties;
+  };
   const resourceTypes = resourceList.map((entry) => refName(entry) ?? '').sort();
 
   // --- Patch 1: the primitives. Every regular expression of the official schema goes. ---
@@ -126,6 +170,7 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
   // R4 JSON: in an array of primitives, null stands for an item that only has extensions (in `_x`).
   for (const name of primitives) {
     const base = definitions[name] as Schema;
+    if (typeof base.type !== 'string') throw new Error(`${name}: a primitive of one JSON type expected`);
     definitions[`${name}OrNull`] = { ...base, type: [base.type, 'null'] };
   }
   // R4 JSON: in `_x` arrays paralleling primitive arrays, null marks an item without extensions.
@@ -136,9 +181,9 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
   // Medplum's copy of the StructureDefinitions adds elements and types R4 lacks (Meta.project,
   // SubscriptionStatus, R5's ResearchStudy.comparisonGroup and EvidenceVariable.characteristic.*):
   // only paths in HL7's R4 model (fhirpath's r4 context, generated from 4.0.1) are used.
-  const r4Types = readJson<Record<string, unknown>>(inputs.r4Paths);
-  const r4Elsewhere = readJson<Record<string, string>>(inputs.r4Elsewhere);
-  const r4Choices = readJson<Record<string, string[]>>(inputs.r4Choices);
+  const r4Types = readJson(inputs.r4Paths) as Record<string, unknown>;
+  const r4Elsewhere = readJson(inputs.r4Elsewhere) as Record<string, string>;
+  const r4Choices = readJson(inputs.r4Choices) as Record<string, string[]>;
   const isR4 = (elementPath: string): boolean => elementPath in r4Types || elementPath in r4Elsewhere || elementPath.replace(/\[x\]$/, '') in r4Choices;
   const definitionOf = new Map<string, string>(); // element path → definition (backbones included)
   const required = new Map<string, RequiredElement[]>(); // definition → required elements
@@ -148,16 +193,15 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
     const parent = definitionOf.get(elementPath.slice(0, dot));
     const name = elementPath.slice(dot + 1).replace(/\[x\]$/, '');
     if (!parent) throw new Error(`${elementPath}: no definition for its parent`);
-    const properties: Record<string, Schema> = (definitions[parent] as Schema).properties;
     let anyOf: string[];
     const choice = r4Choices[elementPath.replace(/\[x\]$/, '')];
     if (choice) {
       anyOf = choice.flatMap((type) => (primitives.has(lowerFirst(type)) ? [`${name}${type}`, `_${name}${type}`] : [`${name}${type}`]));
     } else {
-      const property = properties[name];
+      const property = propertiesOf(parent)[name];
       if (!property) throw new Error(`${elementPath}: no property ${name} in ${parent}`);
       anyOf = primitiveOf(property) ? [name, `_${name}`] : [name];
-      if (min > 1 && property.type === 'array') minItems.set(parent, (minItems.get(parent) ?? new Map()).set(name, min));
+      if (min > 1 && property.type === 'array') minItems.set(parent, (minItems.get(parent) ?? new Map<string, number>()).set(name, min));
     }
     const list = required.get(parent) ?? [];
     if (!list.some((entry) => entry.element === name)) list.push({ element: name, anyOf, choice: choice !== undefined });
@@ -172,17 +216,16 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
       const dot = ed.path.lastIndexOf('.');
       const parent = definitionOf.get(ed.path.slice(0, dot));
       if (!parent) throw new Error(`${ed.path}: no definition for its parent`);
+      const property: Schema | undefined = propertiesOf(parent)[ed.path.slice(dot + 1)];
       const code = ed.type?.[0]?.code;
       if (!ed.contentReference && (code === 'BackboneElement' || code === 'Element')) {
-        const property: Schema | undefined = (definitions[parent] as Schema).properties[ed.path.slice(dot + 1)];
-        const target = property && refName(property.type === 'array' ? property.items : property);
+        const target = property && refName(itemOf(property));
         if (!target) throw new Error(`${ed.path}: no definition in the schema`);
         definitionOf.set(ed.path, target);
       }
       if ((ed.min ?? 0) >= 1) mins.push([ed.path, ed.min ?? 0]);
       // The official schema turns some extensible bindings into closed enums (Expression.language
       // refused text/plain): only a required binding limits a code to its value set.
-      const property: Schema | undefined = (definitions[parent] as Schema).properties[ed.path.slice(dot + 1)];
       const item: Schema | undefined = property?.type === 'array' ? property.items : property;
       if (item?.enum && ed.binding && ed.binding.strength !== 'required') {
         delete item.enum;
@@ -200,7 +243,7 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
     const dot = choicePath.lastIndexOf('.');
     const parent = definitionOf.get(choicePath.slice(0, dot));
     if (!parent) continue; // fhirpath lists ElementDefinition.extension.value, which is Extension's
-    const properties: Record<string, Schema> = (definitions[parent] as Schema).properties;
+    const properties = propertiesOf(parent);
     for (const type of types) {
       const variant = `${choicePath.slice(dot + 1)}${type}`;
       const primitive = lowerFirst(type);
@@ -212,8 +255,8 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
 
   // --- Patch 3: every definition with properties. ---
   for (const [name, definition] of Object.entries(definitions)) {
-    if (!definition.properties) continue;
-    const properties: Record<string, Schema> = definition.properties;
+    const properties = definition.properties;
+    if (!properties) continue;
     const isResource = resourceTypes.includes(name);
     const primitiveArrays: string[] = [];
     for (const [property, schema] of Object.entries(properties)) {
@@ -225,7 +268,7 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
         // The `_x` siblings carry a primitive's id and extensions; the schema lacks some (canonical ones).
         if (primitive.array) {
           properties[`_${property}`] = { type: 'array', items: ref('ElementOrNull') };
-          schema.items = schema.items.enum ? { enum: [...schema.items.enum, null] } : ref(`${primitive.type}OrNull`);
+          schema.items = schema.items?.enum ? { enum: [...schema.items.enum, null] } : ref(`${primitive.type}OrNull`);
           primitiveArrays.push(property);
         } else {
           properties[`_${property}`] = ref('Element');
@@ -241,7 +284,7 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
     // (Observation.status, MedicationRequest.medication[x]) pass. All come from min ≥ 1 now.
     // Consistency: whatever the official schema requires, the StructureDefinitions require too.
     const mine = required.get(name) ?? [];
-    for (const element of (definition.required ?? []) as string[]) {
+    for (const element of definition.required ?? []) {
       if (element !== 'resourceType' && !mine.some((entry) => entry.element === element)) throw new Error(`${name}.${element}: required by the schema only`);
     }
     delete definition.required;
@@ -254,11 +297,11 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
     definition.type = name === 'ElementOrNull' ? ['object', 'null'] : 'object';
   }
   // Relative fullUrls break reference resolution inside a Bundle (the Java validator refuses them too).
-  (definitions.Bundle_Entry as Schema).properties.fullUrl = ref('absoluteUri');
+  propertiesOf('Bundle_Entry').fullUrl = ref('absoluteUri');
   // The official schema's fhirVersion list stops at 4.0.0; 4.0.1 is R4's technical correction.
   for (const definition of Object.values(definitions)) {
     for (const property of Object.values<Schema>(definition.properties ?? {})) {
-      const schema: Schema = property.type === 'array' ? property.items : property;
+      const schema = itemOf(property);
       if (Array.isArray(schema.enum) && schema.enum.includes('4.0.0') && !schema.enum.includes('4.0.1')) schema.enum.splice(schema.enum.indexOf('4.0.0') + 1, 0, '4.0.1');
     }
   }
@@ -274,7 +317,7 @@ export function buildSchema(): { schema: Schema; resourceTypes: string[] } {
       delete definition.additionalProperties;
     }
     for (const property of Object.values<Schema>(definition.properties ?? {})) {
-      const schema: Schema = property.type === 'array' ? property.items : property;
+      const schema = itemOf(property);
       if (Array.isArray(schema.enum)) {
         schema.fhirCode = schema.enum;
         delete schema.enum;
@@ -295,7 +338,7 @@ function stripDescriptions(schema: Schema): void {
   delete schema.description;
   for (const property of Object.values<Schema>(schema.properties ?? {})) stripDescriptions(property);
   if (schema.items) stripDescriptions(schema.items);
-  for (const option of (schema.oneOf ?? []) as Schema[]) stripDescriptions(option);
+  for (const option of schema.oneOf ?? []) stripDescriptions(option);
 }
 
 /** The namespace the generated module imports primitives.ts under. */
@@ -308,10 +351,13 @@ export const keywords: KeywordDefinition[] = [
     type: 'object',
     schemaType: 'array',
     code(cxt: KeywordCxt) {
-      const { gen, data, schema } = cxt;
+      const { gen, data } = cxt;
+      const schema: unknown = cxt.schema;
       const names = [...(schema as string[])].sort();
       const known = gen.scopeValue('obj', { ref: new Set(names), key: names.join(','), code: _`new Set(${stringify(names)})` });
-      gen.forIn('key', data, (key) => gen.if(_`!${known}.has(${key})`, () => cxt.error(false, { additionalProperty: key })));
+      gen.forIn('key', data, (key) => gen.if(_`!${known}.has(${key})`, () => {
+        cxt.error(false, { additionalProperty: key });
+      }));
     },
     error: { message: 'unknown element', params: ({ params }) => _`{additionalProperty: ${params.additionalProperty}}` },
   },
@@ -320,7 +366,8 @@ export const keywords: KeywordDefinition[] = [
     keyword: 'fhirCode',
     schemaType: 'array',
     code(cxt: KeywordCxt) {
-      const { gen, data, schema } = cxt;
+      const { gen, data } = cxt;
+      const schema: unknown = cxt.schema;
       const codes = schema as (string | null)[];
       const allowed = gen.scopeValue('obj', { ref: codes, key: JSON.stringify(codes), code: stringify(codes) });
       cxt.setParams({ allowedValues: allowed });
@@ -333,7 +380,8 @@ export const keywords: KeywordDefinition[] = [
     type: 'string',
     schemaType: 'string',
     code(cxt: KeywordCxt) {
-      const { gen, data, schema } = cxt;
+      const { gen, data } = cxt;
+      const schema: unknown = cxt.schema;
       const name = String(schema);
       const check = primitiveChecks[name];
       if (!check) throw new Error(`No check for primitive ${name}`);
@@ -349,9 +397,12 @@ export const keywords: KeywordDefinition[] = [
     type: 'object',
     schemaType: 'array',
     code(cxt: KeywordCxt) {
-      const { gen, data, schema } = cxt;
+      const { gen, data } = cxt;
+      const schema: unknown = cxt.schema;
       for (const { element, anyOf, choice } of schema as RequiredElement[]) {
-        gen.if(and(...anyOf.map((property) => _`${data}${getProperty(property)} === undefined`)), () => cxt.error(false, { element: _`${element}`, choice: _`${choice}` }));
+        gen.if(and(...anyOf.map((property) => _`${data}${getProperty(property)} === undefined`)), () => {
+          cxt.error(false, { element: _`${element}`, choice: _`${choice}` });
+        });
       }
     },
     error: { message: 'missing required element', params: ({ params }) => _`{element: ${params.element}, choice: ${params.choice}}` },
@@ -361,14 +412,17 @@ export const keywords: KeywordDefinition[] = [
     type: 'object',
     schemaType: 'array',
     code(cxt: KeywordCxt) {
-      const { gen, data, schema } = cxt;
+      const { gen, data } = cxt;
+      const schema: unknown = cxt.schema;
       const fn = gen.scopeValue('func', { ref: parallelArraysProblem, code: _`${new Name(checks)}.parallelArraysProblem` });
       for (const element of schema as string[]) {
         const values = _`${data}${getProperty(element)}`;
         const extensions = _`${data}${getProperty(`_${element}`)}`;
         gen.if(or(_`${values} !== undefined`, _`${extensions} !== undefined`), () => {
           const index = gen.const('index', _`${fn}(${values}, ${extensions})`);
-          gen.if(_`${index} >= 0`, () => cxt.error(false, { element: _`${element}`, index }));
+          gen.if(_`${index} >= 0`, () => {
+            cxt.error(false, { element: _`${element}`, index });
+          });
         });
       }
     },

@@ -7,6 +7,11 @@ import { functions } from '../../lambdas/contracts/functions';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 
+/** What the test reads of a synthesized template: the type of each resource, and a function's asset directory (read on functions only). */
+interface SynthesizedTemplate {
+  readonly Resources: Record<string, { readonly Type: string; readonly Metadata: { readonly 'aws:asset:path': string } }>;
+}
+
 /** `npx cdk synth` exactly as DevOps run it: offline, without AWS credentials or Docker. */
 function synth(...args: string[]) {
   const out = mkdtempSync(path.join(tmpdir(), 'dsc-synth-'));
@@ -24,7 +29,7 @@ function invokeBundle(bundle: string, event: object): { statusCode: number; body
   const env = { ...process.env, RECORD_TABLE_NAME: 'record', AUDIT_TABLE_NAME: 'audit', ALLOWED_CLIENT_IDS: 'client', AWS_REGION: 'ca-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`bundle ${bundle} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
+  return JSON.parse(run.stdout) as { statusCode: number; body: string };
 }
 
 describe('cdk synth', () => {
@@ -39,9 +44,9 @@ describe('cdk synth', () => {
   });
 
   it('bundles functions that load as ES modules and answer: metadata with 200, record functions with 401 before any AWS call', () => {
-    const template = JSON.parse(readFileSync(path.join(synthesized.out, 'Dsc-dev-Api.template.json'), 'utf8'));
+    const template = JSON.parse(readFileSync(path.join(synthesized.out, 'Dsc-dev-Api.template.json'), 'utf8')) as SynthesizedTemplate;
     const bundleOf = (id: string) => {
-      const [resource] = Object.entries<any>(template.Resources).filter(([logicalId, r]) => logicalId.startsWith(id) && r.Type === 'AWS::Lambda::Function');
+      const [resource] = Object.entries(template.Resources).filter(([logicalId, r]) => logicalId.startsWith(id) && r.Type === 'AWS::Lambda::Function');
       if (!resource) throw new Error(`no function ${id} in the template`);
       return path.join(synthesized.out, resource[1].Metadata['aws:asset:path'], 'index.mjs');
     };
@@ -57,14 +62,14 @@ describe('cdk synth', () => {
 
     const metadata = invokeBundle(bundleOf(functions.metadata.id), request('GET', '/metadata', '/metadata'));
     expect(metadata.statusCode).toBe(200);
-    expect(JSON.parse(metadata.body).resourceType).toBe('CapabilityStatement');
+    expect((JSON.parse(metadata.body) as fhir4.FhirResource).resourceType).toBe('CapabilityStatement');
     for (const [id, method, resource, pathName] of [
       [functions.recordRead.id, 'GET', '/{type}/{id}', '/Patient/x'],
       [functions.recordWrite.id, 'POST', '/{type}', '/Patient'],
     ] as const) {
       const result = invokeBundle(bundleOf(id), request(method, resource, pathName));
       expect(result.statusCode, id).toBe(401);
-      expect(JSON.parse(result.body).resourceType).toBe('OperationOutcome');
+      expect((JSON.parse(result.body) as fhir4.FhirResource).resourceType).toBe('OperationOutcome');
     }
   });
 

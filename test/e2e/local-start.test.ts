@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dynamoDbLocalPids, freePorts, launchStack, startStack, stopStack, type StackProcess } from '../support/local-stack-process';
+import type { StoredResource } from '../support/e2e-stack';
 import { json } from '../support/http';
 import { signIn } from '../support/tokens';
 
@@ -22,7 +23,7 @@ async function createPatient(info: Awaited<ReturnType<typeof startStack>>['info'
     body: JSON.stringify({ resourceType: 'Patient', name: [{ family }] }),
   });
   expect(response.status).toBe(201);
-  return (await json(response)).id;
+  return (await json<StoredResource>(response)).id;
 }
 
 describe('npm start', () => {
@@ -44,7 +45,7 @@ describe('npm start', () => {
     const { accessToken } = await signIn(second.info, physician.email, physician.password);
     const read = await fetch(`${second.info.apiUrl}/Patient/${id}`, { headers: { Authorization: `Bearer ${accessToken}` } });
     expect(read.status).toBe(200);
-    expect((await json(read)).name).toEqual([{ family: 'Persistante' }]);
+    expect((await json<StoredResource>(read)).name).toEqual([{ family: 'Persistante' }]);
   });
 
   it('keeps nothing with --in-memory', async () => {

@@ -7,7 +7,74 @@ import { matchRoute, methodsOf, resourcePaths, routes } from '../../lambdas/cont
 import { resolveStageConfig } from '../../lib/config';
 import { createDscStacks } from '../../lib/dsc-app';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+/** A resource of a synthesized template. */
+interface CfnResource<Properties> {
+  readonly Type: string;
+  readonly Properties: Properties;
+  readonly DeletionPolicy?: string;
+}
+
+/**
+ * The properties the tests read, by resource type, as CloudFormation names them. A declaration at
+ * the template's boundary, not a check: the assertions check the values.
+ */
+interface PropertiesOf {
+  'AWS::Cognito::UserPoolGroup': { readonly GroupName: string };
+  'AWS::Cognito::UserPoolClient': { readonly AllowedOAuthScopes: readonly unknown[] };
+  'AWS::DynamoDB::GlobalTable': {
+    readonly BillingMode: string;
+    readonly SSESpecification: unknown;
+    readonly Replicas: readonly { readonly SSESpecification: { readonly KMSMasterKeyId: unknown } }[];
+    readonly KeySchema: unknown;
+  };
+  'AWS::KMS::Key': { readonly EnableKeyRotation?: boolean };
+  'AWS::ApiGateway::RestApi': Record<string, unknown>;
+  'AWS::ApiGateway::Resource': {
+    /** `{ Ref }` to the parent resource, or `{ 'Fn::GetAtt': [restApi, 'RootResourceId'] }` under the root. */
+    readonly ParentId: unknown;
+    readonly PathPart: string;
+  };
+  'AWS::ApiGateway::Method': MethodProperties;
+  'AWS::ApiGateway::Stage': Record<string, unknown>;
+  'AWS::Lambda::Function': {
+    readonly Handler?: string;
+    readonly Runtime?: string;
+    readonly Architectures?: readonly string[];
+    readonly TracingConfig?: unknown;
+    /** Read only on our own functions (Handler index.handler), which all have one. */
+    readonly Environment: { readonly Variables: Readonly<Record<string, string>> };
+  };
+  'AWS::IAM::Policy': { readonly Roles: unknown; readonly PolicyDocument: { readonly Statement: readonly { readonly Action: string | readonly string[] }[] } };
+  'AWS::WAFv2::WebACL': { readonly Scope: string; readonly Rules: readonly WebAclRule[] };
+}
+
+interface MethodProperties {
+  readonly HttpMethod: string;
+  /** `{ Ref }` to its resource, or the root's `Fn::GetAtt`. */
+  readonly ResourceId: unknown;
+  readonly AuthorizationType: string;
+  readonly AuthorizerId?: unknown;
+  readonly AuthorizationScopes?: readonly string[];
+  /** A Lambda proxy (AWS_PROXY) or, for CORS preflights and 405 answers, a MOCK with its responses. */
+  readonly Integration: { readonly Type: string; readonly IntegrationResponses?: readonly IntegrationResponse[] };
+}
+
+interface IntegrationResponse {
+  readonly StatusCode: string;
+  readonly ResponseParameters: Readonly<Record<string, string>>;
+  readonly ResponseTemplates: Readonly<Record<string, string>>;
+}
+
+interface WebAclRule {
+  readonly Statement: { readonly ManagedRuleGroupStatement?: { readonly Name: string }; readonly RateBasedStatement?: unknown };
+  readonly OverrideAction?: unknown;
+  readonly Action?: unknown;
+}
+
+/** The logical id a `{ Ref }` names; undefined for anything else (the root's `Fn::GetAtt`, no value). */
+function refOf(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null && 'Ref' in value && typeof value.Ref === 'string' ? value.Ref : undefined;
+}
 
 let security: Template;
 let data: Template;
@@ -26,8 +93,8 @@ beforeAll(() => {
   api = Template.fromStack(stacks.api);
 });
 
-function resourcesOf(template: Template, type: string): Resources {
-  return template.findResources(type) as Resources;
+function resourcesOf<Type extends keyof PropertiesOf>(template: Template, type: Type): Record<string, CfnResource<PropertiesOf[Type]>> {
+  return template.findResources(type) as Record<string, CfnResource<PropertiesOf[Type]>>;
 }
 
 describe('auth stack', () => {
@@ -75,7 +142,7 @@ describe('data stack', () => {
       expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
       const replica = table.Properties.Replicas[0];
       expect(replica).toMatchObject({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
-      expect(replica.SSESpecification.KMSMasterKeyId).toEqual({ 'Fn::ImportValue': expect.stringContaining('DataKey') });
+      expect(replica?.SSESpecification.KMSMasterKeyId).toEqual({ 'Fn::ImportValue': expect.stringContaining('DataKey') as string });
       expect(table.Properties.KeySchema).toEqual([
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -126,12 +193,13 @@ describe('security stack', () => {
 
 describe('api stack', () => {
   /** "GET /Patient/{id}" for each method, by walking the resource tree. */
-  function methodsByRoute(): Record<string, Record<string, any>> {
+  function methodsByRoute(): Record<string, MethodProperties> {
     const resources = resourcesOf(api, 'AWS::ApiGateway::Resource');
-    const pathOf = (ref: any): string => {
-      if (!ref?.Ref) return '';
-      const resource = resources[ref.Ref];
-      if (!resource) throw new Error(`no resource ${ref.Ref}`);
+    const pathOf = (id: unknown): string => {
+      const ref = refOf(id);
+      if (!ref) return '';
+      const resource = resources[ref];
+      if (!resource) throw new Error(`no resource ${ref}`);
       return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`;
     };
     return Object.fromEntries(
@@ -145,7 +213,7 @@ describe('api stack', () => {
   });
 
   it('stays far below the CloudFormation and API Gateway resource limits whatever the number of FHIR types', () => {
-    const count = Object.keys(api.toJSON().Resources).length;
+    const count = Object.keys((api.toJSON() as { Resources: Record<string, unknown> }).Resources).length;
     expect(Object.keys(resourcesOf(api, 'AWS::ApiGateway::Resource'))).toHaveLength(resourcePaths.length); // none is the root
     expect(count).toBeLessThan(150); // CloudFormation allows 500 per stack
   });
@@ -166,23 +234,23 @@ describe('api stack', () => {
     const answers = Object.entries(methodsByRoute()).filter(([route]) => route.startsWith('ANY '));
     expect(answers.map(([route]) => route).sort()).toEqual(resourcePaths.map((path) => `ANY ${path}`).sort());
     for (const [route, method] of answers) {
-      const [response] = method.Integration.IntegrationResponses;
+      const [response] = method.Integration.IntegrationResponses ?? [];
       expect(method.Integration.Type).toBe('MOCK');
-      expect(response.StatusCode).toBe('405');
-      expect(response.ResponseParameters['method.response.header.Allow']).toBe(`'${methodsOf(route.slice('ANY '.length)).join(', ')}'`);
-      expect(response.ResponseTemplates['application/json']).toContain('"resourceType":"OperationOutcome"');
+      expect(response?.StatusCode).toBe('405');
+      expect(response?.ResponseParameters['method.response.header.Allow']).toBe(`'${methodsOf(route.slice('ANY '.length)).join(', ')}'`);
+      expect(response?.ResponseTemplates['application/json']).toContain('"resourceType":"OperationOutcome"');
     }
   });
 
   it('resolves requests to the same route as the local gateway (literal segments before parameters)', () => {
     // An independent walk of the synthesized resource tree, as API Gateway resolves a path.
     const resources = resourcesOf(api, 'AWS::ApiGateway::Resource');
-    const children = (parent: any) => Object.entries(resources).filter(([, r]) => JSON.stringify(r.Properties.ParentId) === JSON.stringify(parent));
+    const children = (parent: unknown) => Object.entries(resources).filter(([, r]) => JSON.stringify(r.Properties.ParentId) === JSON.stringify(parent));
     const [restApiId] = Object.keys(resourcesOf(api, 'AWS::ApiGateway::RestApi'));
     const rootRef = { 'Fn::GetAtt': [restApiId, 'RootResourceId'] };
     const methods = Object.values(resourcesOf(api, 'AWS::ApiGateway::Method'));
     const deployedRoute = (method: string, path: string): string | undefined => {
-      let parent: any = rootRef;
+      let parent: unknown = rootRef;
       let template = '';
       for (const segment of path.split('/').filter(Boolean)) {
         const options = children(parent);
@@ -252,7 +320,7 @@ describe('api stack', () => {
       policies
         .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(functionId))
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
-        .flatMap((statement: any) => [statement.Action].flat())
+        .flatMap((statement) => [statement.Action].flat())
         .filter((action: string) => action.startsWith('dynamodb:'));
     expect(dynamoActionsOf(functions.metadata.id)).toEqual([]);
     expect(new Set(dynamoActionsOf(functions.recordRead.id))).toEqual(new Set([...tableActions.read, ...tableActions.append]));
@@ -260,7 +328,7 @@ describe('api stack', () => {
     expect(new Set(dynamoActionsOf(functions.recordWrite.id))).toEqual(new Set([...tableActions.write, ...tableActions.append]));
     // The indexer also reads the stream (granted by the event source), and touches the record table only.
     expect(new Set(dynamoActionsOf(functions.searchIndexer.id).filter((action: string) => !/Stream|Shard|GetRecords/.test(action)))).toEqual(new Set(tableActions.index));
-    const all = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement: any) => [statement.Action].flat());
+    const all = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement) => [statement.Action].flat());
     expect(all.filter((action: string) => /dynamodb:(Scan|\*)/.test(action))).toEqual([]);
   });
 
@@ -279,14 +347,15 @@ describe('api stack', () => {
   });
 
   it('associates a blocking WAF web ACL with the API stage', () => {
-    const acl = Object.values(resourcesOf(api, 'AWS::WAFv2::WebACL'))[0]?.Properties ?? {};
+    const acl: Partial<PropertiesOf['AWS::WAFv2::WebACL']> = Object.values(resourcesOf(api, 'AWS::WAFv2::WebACL'))[0]?.Properties ?? {};
     expect(acl.Scope).toBe('REGIONAL');
-    const managed = acl.Rules.filter((rule: any) => rule.Statement.ManagedRuleGroupStatement);
-    expect(managed.map((rule: any) => rule.Statement.ManagedRuleGroupStatement.Name)).toEqual(
+    const rules = acl.Rules ?? [];
+    const managed = rules.filter((rule) => rule.Statement.ManagedRuleGroupStatement);
+    expect(managed.map((rule) => rule.Statement.ManagedRuleGroupStatement?.Name)).toEqual(
       expect.arrayContaining(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesAmazonIpReputationList']),
     );
     for (const rule of managed) expect(rule.OverrideAction).toEqual({ None: {} });
-    expect(acl.Rules.find((rule: any) => rule.Statement.RateBasedStatement)).toMatchObject({ Action: { Block: {} } });
+    expect(rules.find((rule) => rule.Statement.RateBasedStatement)).toMatchObject({ Action: { Block: {} } });
     const [stageId] = Object.keys(resourcesOf(api, 'AWS::ApiGateway::Stage'));
     api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: stageId }])]) }),

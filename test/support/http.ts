@@ -1,4 +1,4 @@
-/** Response bodies in tests are checked by assertions, so they are typed loosely here. */
-export async function json(response: Response): Promise<any> {
-  return response.json();
+/** A response body, parsed as the JSON the caller expects: a declaration, not a check (assertions check it). */
+export async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
 }

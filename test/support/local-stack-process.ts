@@ -42,8 +42,8 @@ export function launchStack(options: { ports: Ports; localDir?: string; inMemory
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, ports: options.ports, localDir, output: () => output, exited };
 }
@@ -53,7 +53,7 @@ export async function waitForStackFile(stack: StackProcess, timeoutMs = 90_000):
   const file = path.join(stack.localDir, 'stack.json');
   const deadline = Date.now() + timeoutMs;
   let ended = false;
-  stack.exited.then(() => (ended = true));
+  void stack.exited.then(() => (ended = true));
   while (Date.now() < deadline) {
     if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
     if (ended) throw new Error(`the local stack exited before it was ready:\n${stack.output()}`);

@@ -13,7 +13,7 @@ export function hl7Examples(resourceType: string): { file: string; resource: Rec
   const dir = path.join(sharedDataDir, 'r4-examples');
   return readdirSync(dir)
     .filter((file) => file.endsWith('.json'))
-    .map((file) => ({ file, resource: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) }))
+    .map((file) => ({ file, resource: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown> }))
     .filter(({ resource }) => resource.resourceType === resourceType);
 }
 
@@ -30,7 +30,7 @@ export function validatorCases(resourceType: string): ValidatorCase[] {
   const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as { cases: (Omit<ValidatorCase, 'resource'> & { case_path: string })[] };
   return index.cases.flatMap((entry) => {
     try {
-      const resource = JSON.parse(readFileSync(path.join(dir, entry.case_path), 'utf8'));
+      const resource = JSON.parse(readFileSync(path.join(dir, entry.case_path), 'utf8')) as Record<string, unknown>;
       return resource.resourceType === resourceType ? [{ ...entry, resource }] : [];
     } catch {
       return [];
@@ -60,7 +60,7 @@ export function allHl7ExampleFiles(): string[] {
 
 /** Every HL7 R4 example, whatever its type. */
 export function allHl7Examples(): { file: string; resource: Record<string, unknown> }[] {
-  return allHl7ExampleFiles().map((file) => ({ file: path.basename(file), resource: JSON.parse(readFileSync(file, 'utf8')) }));
+  return allHl7ExampleFiles().map((file) => ({ file: path.basename(file), resource: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> }));
 }
 
 export interface SyntheaBundle {
@@ -98,7 +98,7 @@ export function syntheaTransactionBundles(): { file: string; bundle: Record<stri
   return readdirSync(dir)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, bundle: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) }));
+    .map((file) => ({ file, bundle: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown> }));
 }
 
 export interface ValidatorCaseFile {

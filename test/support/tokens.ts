@@ -1,5 +1,6 @@
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createSign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { StackInfo } from '../../local/stack';
 
 /** Signs in through the Cognito API with USER_PASSWORD_AUTH, as a client reading stack.json would. */
@@ -24,7 +25,7 @@ export function decodePayload(token: string): Record<string, unknown> {
  * one claim, such as exp, while the signature and every other claim stay valid.
  */
 export function signWithCognitoLocalKey(payload: Record<string, unknown>): string {
-  const { pem } = require('cognito-local/lib/keys/cognitoLocal.private.json') as { pem: string };
+  const { pem } = JSON.parse(readFileSync(require.resolve('cognito-local/lib/keys/cognitoLocal.private.json'), 'utf8')) as { pem: string };
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT', kid: 'CognitoLocal' })}.${encode(payload)}`;
   return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(pem, 'base64url')}`;

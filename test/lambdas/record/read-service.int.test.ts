@@ -218,7 +218,7 @@ describe('ReadService against DynamoDB Local', () => {
       await reader().read(ctx, 'Observation', obs.id);
       const entries = await journalOf(`Patient/${patient.id}`, ctx.requestId);
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({ action: 'R', outcome: '0', agent: [expect.objectContaining({ who: expect.objectContaining({ display: 'physician@test' }) })] });
+      expect(entries[0]).toMatchObject({ action: 'R', outcome: '0', agent: [expect.objectContaining({ who: expect.objectContaining({ display: 'physician@test' }) as fhir4.Reference })] });
       expect(JSON.stringify(entries[0]!.entity)).toContain(`Observation/${obs.id}`);
     });
 

@@ -22,8 +22,12 @@ function canonical(value: unknown): string {
 
 /** The resource without `id` and the `meta` elements the server owns. */
 function comparable(resource: Record<string, unknown>): string {
-  const { id: _id, meta, ...content } = resource;
-  const { versionId: _v, lastUpdated: _l, ...kept } = (meta ?? {}) as Record<string, unknown>;
+  const content: Record<string, unknown> = { ...resource };
+  const kept: Record<string, unknown> = { ...(resource.meta as Record<string, unknown> | undefined) };
+  delete content.id;
+  delete content.meta;
+  delete kept.versionId;
+  delete kept.lastUpdated;
   return canonical(Object.keys(kept).length > 0 ? { ...content, meta: kept } : content);
 }
 
