@@ -86,7 +86,7 @@ function searchResponse(request: FhirRequest, path: string, params: readonly (re
   const body = searchsetBundle({
     baseUrl: request.baseUrl,
     links,
-    matches: result.matches.flatMap((version) => (version.resource ? [subsetted(version.resource, elements)] : [])),
+    matches: result.matches.flatMap((version) => (version.resource ? [subsetted(version.resource, elements, result.request?.summary === 'data')] : [])),
     includes: result.includes.flatMap((version) => (version.resource ? [version.resource] : [])),
     total: result.total,
     issues: result.issues,

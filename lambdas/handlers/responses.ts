@@ -61,11 +61,14 @@ export function writeResponse(request: FhirRequest, status: number, version: Ver
   return { status, headers, body: version.resource };
 }
 
-/** `_elements`: the listed top-level elements and the mandatory ones, marked SUBSETTED (R4 search.html#elements). */
-export function subsetted(resource: StoredResource, elements: readonly string[] | undefined): StoredResource {
-  if (!elements) return resource;
-  const keep = new Set(['resourceType', 'id', 'meta', ...elements]);
-  const subset = Object.fromEntries(Object.entries(resource).filter(([name]) => keep.has(name))) as StoredResource;
+/**
+ * `_elements` (the listed top-level elements and the mandatory ones) and `_summary=data` (all but
+ * the narrative), marked SUBSETTED (R4 search.html#elements, #summary).
+ */
+export function subsetted(resource: StoredResource, elements: readonly string[] | undefined, withoutText = false): StoredResource {
+  if (!elements && !withoutText) return resource;
+  const keep = (name: string) => (elements ? ['resourceType', 'id', 'meta', ...elements].includes(name) : name !== 'text');
+  const subset = Object.fromEntries(Object.entries(resource).filter(([name]) => keep(name))) as StoredResource;
   const tag = [...((resource.meta.tag as unknown[] | undefined) ?? []), { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' }];
   return { ...subset, meta: { ...resource.meta, tag } };
 }

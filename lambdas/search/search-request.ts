@@ -140,6 +140,8 @@ export const PREFIXES: readonly Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 
 const SORTABLE_TYPES: ReadonlySet<SearchParamType> = new Set(['date']);
 
 const SUMMARIES = ['count', 'true', 'false', 'text', 'data'] as const;
+/** `true` and `text` need each type's summary elements, which the registry does not carry yet. */
+const UNSUPPORTED_SUMMARIES: ReadonlySet<string> = new Set(['true', 'text']);
 const TOTALS = ['none', 'estimate', 'accurate'] as const;
 const SINGLE_RESULT_PARAMS = new Set(['_count', '_summary', '_total', '_elements', '_cursor']);
 /** R4 parameters with a meaning we know but do not implement: named as such rather than "unknown". */
@@ -208,6 +210,7 @@ export function parseSearchRequest(
           break;
         case '_summary':
           summary = oneOf(SUMMARIES, '_summary', value);
+          if (UNSUPPORTED_SUMMARIES.has(summary)) throw new Problem('not-supported', `${quote('_summary')}=${value} is not supported: use count, data or false`);
           break;
         case '_total':
           total = oneOf(TOTALS, '_total', value);

@@ -277,6 +277,9 @@ describe('parseSearchRequest: result parameters', () => {
     const request = parse('Patient', '_summary=count&_total=accurate&_elements=name,birthDate,name&_cursor=eyJwayI6IngifQ');
     expect(request).toMatchObject({ summary: 'count', total: 'accurate', elements: ['name', 'birthDate'], cursor: 'eyJwayI6IngifQ' });
     expect(problems('Patient', '_summary=maybe')).toEqual(['"_summary" must be one of count, true, false, text, data, not "maybe"']);
+    expect(problems('Patient', '_summary=true')).toEqual(['"_summary"=true is not supported: use count, data or false']);
+    expect(problems('Patient', '_summary=text')).toEqual(['"_summary"=text is not supported: use count, data or false']);
+    expect(parse('Patient', '_summary=data').summary).toBe('data');
     expect(problems('Patient', '_total=all')).toEqual(['"_total" must be one of none, estimate, accurate, not "all"']);
     expect(problems('Patient', '_elements=name.given')).toEqual(['"_elements" must list top-level element names; "name.given" is not one']);
     expect(problems('Patient', '_count:exact=1')).toEqual(['Modifier ":exact" is not supported on "_count"']);
