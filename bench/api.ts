@@ -16,11 +16,13 @@ export class Api {
     const result = await cognito.send(
       new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: info.cognito.clientId, AuthParameters: { USERNAME: user.email, PASSWORD: user.password } }),
     );
-    return new Api(info.apiUrl, result.AuthenticationResult!.AccessToken!);
+    const token = result.AuthenticationResult?.AccessToken;
+    if (!token) throw new Error(`cognito-local gave ${user.email} no access token`);
+    return new Api(info.apiUrl, token);
   }
 
   /** One request; the time runs from the call to the last byte of the body. Fails on a non-2xx answer. */
-  async send(method: string, path: string, body?: unknown): Promise<{ ms: number; json: any }> {
+  async send(method: string, path: string, body?: unknown): Promise<{ ms: number; json: unknown }> {
     const started = performance.now();
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
@@ -30,7 +32,7 @@ export class Api {
     const text = await response.text();
     const ms = performance.now() - started;
     if (!response.ok) throw new Error(`HTTP ${response.status} on ${method} ${path.slice(0, 120)}: ${text.slice(0, 500)}`);
-    return { ms, json: text ? JSON.parse(text) : undefined };
+    return { ms, json: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
   get(path: string) {
@@ -42,7 +44,31 @@ export class Api {
   }
 }
 
+interface Resource {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly meta?: { readonly lastUpdated?: string };
+}
+
+interface Searchset {
+  readonly entry?: readonly { readonly resource?: Resource; readonly search?: { readonly mode?: string } }[];
+}
+
+/** A resource the API answered with (a create's body). */
+export function resourceOf(json: unknown): Resource {
+  const resource = json as Partial<Resource> | undefined;
+  if (typeof resource?.id !== 'string' || typeof resource.resourceType !== 'string') throw new Error('bench: the API answered without a resource');
+  return resource as Resource;
+}
+
+/** The id of a created resource. */
+export function idOf(json: unknown): string {
+  return resourceOf(json).id;
+}
+
 /** The ids of a searchset's `match` entries. */
-export function matchIds(bundle: any): string[] {
-  return ((bundle?.entry ?? []) as any[]).filter((entry) => entry?.search?.mode !== 'include' && entry?.resource?.resourceType !== 'OperationOutcome').map((entry) => entry.resource.id as string);
+export function matchIds(bundle: unknown): string[] {
+  return ((bundle as Searchset | undefined)?.entry ?? []).flatMap((entry) =>
+    entry.search?.mode !== 'include' && entry.resource && entry.resource.resourceType !== 'OperationOutcome' ? [entry.resource.id] : [],
+  );
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { matchIds, type Api } from './api';
+import { idOf, matchIds, resourceOf, type Api } from './api';
 import { summarize, type Summary } from './stats';
 
 /** The parameters whose index the stream processor writes, one of each kind. */
@@ -106,9 +106,9 @@ async function createFor(api: Api, param: (typeof eventualParams)[number], subje
       path = (_, lastUpdated) => `/Observation?_lastUpdated=${encodeURIComponent(`ge${lastUpdated}`)}`;
       break;
   }
-  const { json } = await api.post(`/${body.resourceType as string}`, body);
+  const resource = resourceOf((await api.post(`/${String(body.resourceType)}`, body)).json);
   const created = performance.now();
-  return { id: json.id as string, created, path: path(json.id as string, json.meta.lastUpdated as string) };
+  return { id: resource.id, created, path: path(resource.id, resource.meta?.lastUpdated ?? '') };
 }
 
 /**
@@ -119,36 +119,35 @@ async function createFor(api: Api, param: (typeof eventualParams)[number], subje
  * is polled like the others, so its real lag is known.
  */
 export async function indexLagFigures(api: Api, samples: number, pollMs: number, timeoutMs: number, progress: (line: string) => void): Promise<LagFigure[]> {
-  const subject = `Patient/${(await api.post('/Patient', { resourceType: 'Patient', name: [{ family: 'Lagbench', given: ['Subject'] }] })).json.id as string}`;
+  const subject = `Patient/${idOf((await api.post('/Patient', { resourceType: 'Patient', name: [{ family: 'Lagbench', given: ['Subject'] }] })).json)}`;
   const tally = (): Tally => ({ lags: [], first: 0, timeouts: 0, searches: 0 });
-  const eventual = new Map(eventualParams.map((param) => [param, tally()]));
-  const immediate = new Map(immediateParams.map((param) => [param, tally()]));
+  const eventual = eventualParams.map((param) => ({ param, tally: tally() }));
+  const immediate = immediateParams.map((param) => ({ param, tally: tally() }));
 
   for (let sample = 0; sample < samples; sample++) {
-    for (const param of eventualParams) {
-      const figure = eventual.get(param)!;
+    for (const { param, tally: figure } of eventual) {
       const { id, created, path } = await createFor(api, param, subject);
       await poll(api, figure, path, id, created, pollMs, timeoutMs);
     }
 
     // Read-your-writes: a fresh patient, so its compartment holds exactly this Observation. Every
     // parameter is searched at once as soon as the create returned, then polled like the others.
-    const patient = (await api.post('/Patient', { resourceType: 'Patient', name: [{ family: 'Rywbench', given: ['Subject'] }] })).json.id as string;
+    const patient = idOf((await api.post('/Patient', { resourceType: 'Patient', name: [{ family: 'Rywbench', given: ['Subject'] }] })).json);
     const value = randomUUID();
-    const { json: observation } = await api.post('/Observation', observationBody(`Patient/${patient}`, { identifier: [{ system: labSystem, value }] }));
+    const observation = idOf((await api.post('/Observation', observationBody(`Patient/${patient}`, { identifier: [{ system: labSystem, value }] }))).json);
     const created = performance.now();
     const paths: Record<(typeof immediateParams)[number], string> = {
       'identifier (system|value)': `/Observation?identifier=${encodeURIComponent(`${labSystem}|${value}`)}`,
       'subject (reference)': `/Observation?subject=Patient/${patient}`,
       'patient (reference)': `/Observation?patient=Patient/${patient}`,
-      _id: `/Observation?_id=${observation.id as string}`,
+      _id: `/Observation?_id=${observation}`,
     };
-    await Promise.all(immediateParams.map((param) => poll(api, immediate.get(param)!, paths[param], observation.id as string, created, pollMs, timeoutMs)));
+    await Promise.all(immediate.map(({ param, tally: figure }) => poll(api, figure, paths[param], observation, created, pollMs, timeoutMs)));
     if ((sample + 1) % 5 === 0 || sample + 1 === samples) progress(`index lag: ${sample + 1}/${samples} samples per parameter`);
   }
 
-  const figures = (map: Map<string, Tally>, consistency: LagFigure['consistency']) =>
-    [...map].map(([param, figure]) => ({
+  const figures = (tallies: readonly { param: string; tally: Tally }[], consistency: LagFigure['consistency']) =>
+    tallies.map(({ param, tally: figure }) => ({
       param,
       consistency,
       samples,

@@ -44,7 +44,7 @@ const flags: Record<string, FlagSpec> = {
     help: 'Observations in the record at each scaling step, ascending',
     parse: (text) => {
       const steps = text.split(',').map((part) => positiveInteger('scale')(part.trim()));
-      if (steps.some((step, i) => i > 0 && step <= steps[i - 1]!)) throw new Error('--scale must be ascending, e.g. --scale=1000,20000');
+      if (steps.some((step, i) => i > 0 && step <= (steps[i - 1] ?? 0))) throw new Error('--scale must be ascending, e.g. --scale=1000,20000');
       return steps;
     },
   },
@@ -86,10 +86,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const options: Record<string, unknown> = { ...defaults };
   for (const argument of argv) {
     if (argument === '--help' || argument === '-h') return 'help';
-    const match = /^--([a-z-]+)=(.*)$/.exec(argument);
-    const spec = match ? flags[match[1]!] : undefined;
-    if (!match || !spec) throw new Error(`unknown argument ${JSON.stringify(argument)}\n${usage()}`);
-    options[spec.key] = spec.parse(match[2]!);
+    const [, name = '', value = ''] = /^--([a-z-]+)=(.*)$/.exec(argument) ?? [];
+    const spec = Object.hasOwn(flags, name) ? flags[name] : undefined;
+    if (!spec) throw new Error(`unknown argument ${JSON.stringify(argument)}\n${usage()}`);
+    options[spec.key] = spec.parse(value);
   }
   return options as unknown as BenchOptions;
 }

@@ -1,7 +1,7 @@
 import type { InteractionCost } from './capacity';
 import type { LagFigure } from './index-lag';
 import type { ScalePoint } from './scaling';
-import { round, type Summary } from './stats';
+import { present, round, type Summary } from './stats';
 
 /** A target the bench reports on; a miss is printed, never fatal (the bench is not a CI gate). */
 export interface Budget {
@@ -54,8 +54,10 @@ export interface Report {
 
 const n = (value: number, digits = 1) => (Number.isFinite(value) ? String(round(value, digits)) : '—');
 const ms = (value: number) => (Number.isFinite(value) ? `${round(value, 1)} ms` : '—');
+/** GitHub's tables split cells at every `|`, code spans included, unless it is escaped. */
+const cell = (text: string) => text.replace(/\|/g, '\\|');
 const table = (head: readonly string[], rows: readonly (readonly string[])[]) =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  [`| ${head.map(cell).join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
 const share = (part: number, whole: number) => (whole > 0 ? `${Math.round((100 * part) / whole)} %` : '—');
 const commands = (byCommand: Record<string, number>) =>
   Object.entries(byCommand)
@@ -99,7 +101,7 @@ export function markdown(report: Report, heading: string): string {
       ['interaction', 'request', 'RCU', 'WCU', 'record WCU', 'journal WCU', 'journal share', 'DynamoDB requests'],
       capacity.map((row) => [
         row.interaction,
-        `\`${row.request}\`${row.results === undefined ? '' : ` (${row.results} results)`}`,
+        `\`${row.request}\`${row.results === undefined ? '' : ` (${row.results} result${row.results === 1 ? '' : 's'})`}`,
         n(row.rcu),
         n(row.wcu),
         n(row.recordWcu),
@@ -133,8 +135,8 @@ export function markdown(report: Report, heading: string): string {
         table(
           ['query', `p50 ratio ${last}/${first}`, `p95 ratio ${last}/${first}`, `RCU ratio ${last}/${first}`],
           [...new Set(scaling.map((point) => point.query))].map((query) => {
-            const a = scaling.find((point) => point.query === query && point.observations === first)!;
-            const b = scaling.find((point) => point.query === query && point.observations === last)!;
+            const a = present(scaling.find((point) => point.query === query && point.observations === first), `${query} at N=${first}`);
+            const b = present(scaling.find((point) => point.query === query && point.observations === last), `${query} at N=${last}`);
             return [query, n(b.latency.p50 / a.latency.p50, 2), n(b.latency.p95 / a.latency.p95, 2), n(b.rcu / a.rcu, 2)];
           }),
         ),
@@ -150,8 +152,8 @@ export function markdown(report: Report, heading: string): string {
         lag.map((figure) => {
           const immediate = figure.foundAtFirstSearch === figure.samples;
           // Found by the very first search: no lag; the time shown is that search's own latency.
-          const cell = (value: number) => (immediate ? `0 (first search ${ms(value)})` : ms(value));
-          return [figure.param, figure.consistency, String(figure.samples), `${figure.foundAtFirstSearch}/${figure.samples}`, cell(figure.lag.p50), cell(figure.lag.p95), cell(figure.lag.max), String(figure.timeouts)];
+          const time = (value: number) => (immediate ? `0 (first search ${ms(value)})` : ms(value));
+          return [figure.param, figure.consistency, String(figure.samples), `${figure.foundAtFirstSearch}/${figure.samples}`, time(figure.lag.p50), time(figure.lag.p95), time(figure.lag.max), String(figure.timeouts)];
         }),
       ),
     );

@@ -8,10 +8,10 @@ import { performance } from 'node:perf_hooks';
 import { pkName, typeHistoryKey } from '../lambdas/store/keys';
 import { freePort } from '../local/ports';
 import { startLocalStack, type LocalStack, type StackInfo } from '../local/stack';
-import { Api } from './api';
+import { Api, idOf } from './api';
 import { parseOptions, usage, type BenchOptions } from './options';
 import { evaluate, markdown, type Budget, type LatencyFigures, type Report } from './report';
-import { summarize } from './stats';
+import { present, summarize } from './stats';
 
 /**
  * `npm run bench`: boots the local stack in memory (DynamoDB Local, cognito-local, the gateway,
@@ -50,16 +50,17 @@ async function latencyFigures(api: Api, options: BenchOptions, quiet: () => Prom
   for (let i = 0; i < options.samples; i++) {
     const { ms, json } = await api.post('/Patient', patient);
     createTimes.push(ms);
-    ids.push(json.id as string);
+    ids.push(idOf(json));
   }
   await quiet();
   const readTimes: number[] = [];
-  for (let i = 0; i < options.samples; i++) readTimes.push((await api.get(`/Patient/${ids[i % ids.length]!}`)).ms);
+  const idOfSample = (i: number) => present(ids[i % ids.length], 'a created Patient');
+  for (let i = 0; i < options.samples; i++) readTimes.push((await api.get(`/Patient/${idOfSample(i)}`)).ms);
   const concurrentTimes: number[] = [];
   const begin = performance.now();
   await Promise.all(
     Array.from({ length: options.concurrency }, async (_, worker) => {
-      for (let i = worker; i < options.samples; i += options.concurrency) concurrentTimes.push((await api.get(`/Patient/${ids[i % ids.length]!}`)).ms);
+      for (let i = worker; i < options.samples; i += options.concurrency) concurrentTimes.push((await api.get(`/Patient/${idOfSample(i)}`)).ms);
     }),
   );
   const readsPerSecond = options.samples / ((performance.now() - begin) / 1000);
@@ -109,7 +110,10 @@ function codeVersion(): string {
 
 async function main() {
   const parsed = parseOptions(process.argv.slice(2));
-  if (parsed === 'help') return void console.log(usage());
+  if (parsed === 'help') {
+    console.log(usage());
+    return;
+  }
   const options = parsed;
   progress(`options: ${JSON.stringify(options)}`);
   // The bench process alone (tsx, the SDK clients): the part of the RSS below that is not the stack's.
@@ -155,13 +159,12 @@ async function main() {
       const waitStart = performance.now();
       await waitForIndex(stack, info);
       progress(`scale ${observations}: index caught up ${((performance.now() - waitStart) / 1000).toFixed(0)} s after the last write`);
-      scaling.push(...(await measureScale(api, metered, observations, options.scale[0]!, options.searchSamples, progress)));
+      scaling.push(...(await measureScale(api, metered, observations, present(options.scale[0], 'the first scale'), options.searchSamples, progress)));
       if (step === 0) {
         progress('capacity per interaction (in-process, metered)');
         capacity = await capacityFigures(metered, () => waitForIndex(stack, info));
       }
     }
-    if (options.scale.length === 0) capacity = await capacityFigures(metered, () => waitForIndex(stack, info));
 
     progress(`index lag: ${options.lagSamples} creates per parameter, polling every ${options.pollMs} ms`);
     await waitForIndex(stack, info);
@@ -182,8 +185,8 @@ async function main() {
     const last = options.scale.at(-1);
     if (first !== undefined && last !== undefined && last !== first) {
       for (const query of new Set(scaling.map((point) => point.query))) {
-        const a = scaling.find((point) => point.query === query && point.observations === first)!;
-        const b = scaling.find((point) => point.query === query && point.observations === last)!;
+        const a = present(scaling.find((point) => point.query === query && point.observations === first), `${query} at N=${first}`);
+        const b = present(scaling.find((point) => point.query === query && point.observations === last), `${query} at N=${last}`);
         budgets.push({ name: `${query}: RCU per request, N=${last} / N=${first}`, measured: b.rcu / a.rcu, limit: 1.1 });
         budgets.push({ name: `${query}: p50, N=${last} / N=${first}`, measured: b.latency.p50 / a.latency.p50, limit: 1.5 });
         budgets.push({ name: `${query}: p95, N=${last} / N=${first}`, measured: b.latency.p95 / a.latency.p95, limit: 2 });
@@ -202,7 +205,7 @@ async function main() {
     const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
     const code = codeVersion();
     const seconds = (performance.now() - started) / 1000;
-    const text = markdown(report, `## Latest run: ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${code}\`, ${machine}, ${Math.round(seconds / 60)} min\n\nFlags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\` → scale ${options.scale.join(', ')}; ${options.samples} latency samples; ${options.searchSamples} requests per query and scale; ${options.lagSamples} lag samples per parameter.`);
+    const text = markdown(report, `## Latest run: ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${code}\`, ${machine}, ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s\n\nFlags: \`${process.argv.slice(2).join(' ') || '(defaults)'}\` → scale ${options.scale.join(', ')}; ${options.samples} latency samples; ${options.searchSamples} requests per query and scale; ${options.lagSamples} lag samples per parameter.`);
     console.log(`\n${text}`);
 
     mkdirSync(options.out, { recursive: true });

@@ -2,7 +2,7 @@ import { queryText } from '../lambdas/handlers/responses';
 import type { Api } from './api';
 import { metered } from './consumed-capacity';
 import type { MeteredServices } from './in-process';
-import { mean, summarize, type Summary } from './stats';
+import { mean, present, summarize, type Summary } from './stats';
 import { loinc, observationCodes, patientId, patientsFor } from './synthea';
 
 export const scaleQueries = ['search by patient', 'search by code and date', '$everything page', '_lastUpdated listing page'] as const;
@@ -48,7 +48,7 @@ function variant(query: ScaleQueryName, s: number, smallestScale: number): Varia
     case 'search by code and date': {
       // 10 codes × 5 lower bounds (2016–2020: 55–90 % of a code's Observations match), so the
       // mean cost is over 50 distinct requests, and every page is full at 1,000 Observations too.
-      const code = observationCodes[s % observationCodes.length]!.code;
+      const { code } = present(observationCodes[s % observationCodes.length], 'an observation code');
       const since = 2016 + (Math.floor(s / observationCodes.length) % 5);
       return search('Observation', [['code', `${loinc}|${code}`], ['date', `ge${since}-01-01`]]);
     }
@@ -68,25 +68,25 @@ function variant(query: ScaleQueryName, s: number, smallestScale: number): Varia
  * busy core weighs on all of them alike.
  */
 export async function measureScale(api: Api, m: MeteredServices, observations: number, smallestScale: number, samples: number, progress: (line: string) => void): Promise<ScalePoint[]> {
-  const variants = new Map(scaleQueries.map((query) => [query, Array.from({ length: samples }, (_, s) => variant(query, s, smallestScale))]));
-  const times = new Map(scaleQueries.map((query) => [query, [] as number[]]));
+  const queries = scaleQueries.map((query) => ({ query, variants: Array.from({ length: samples }, (_, s) => variant(query, s, smallestScale)), times: [] as number[] }));
+  const pathOf = (variants: readonly Variant[], s: number) => present(variants[s % variants.length], 'a request').path;
   // Warm-up: the first searches of a run also warm the read function's JIT and DynamoDB Local's.
-  for (let s = 0; s < warmUp; s++) for (const query of scaleQueries) await api.get(variants.get(query)![s % samples]!.path);
+  for (let s = 0; s < warmUp; s++) for (const { variants } of queries) await api.get(pathOf(variants, s));
   for (let s = 0; s < samples; s++) {
-    for (const query of scaleQueries) times.get(query)!.push((await api.get(variants.get(query)![s]!.path)).ms);
+    for (const { variants, times } of queries) times.push((await api.get(pathOf(variants, s))).ms);
   }
   const points: ScalePoint[] = [];
-  for (const query of scaleQueries) {
+  for (const { query, variants, times } of queries) {
     const spent: { rcu: number; wcu: number; audit: number; requests: number; results: number }[] = [];
-    for (const v of variants.get(query)!) {
+    for (const v of variants) {
       const { result, spent: reading } = await metered(m.meter, () => v.run(m));
       spent.push({ rcu: reading.read, wcu: reading.write, audit: reading.byTable[m.tables.audit]?.write ?? 0, requests: reading.requests, results: result });
     }
     const point: ScalePoint = {
       query,
-      example: variants.get(query)![0]!.path,
+      example: pathOf(variants, 0),
       observations,
-      latency: summarize(times.get(query)!),
+      latency: summarize(times),
       rcu: mean(spent.map((entry) => entry.rcu)),
       wcu: mean(spent.map((entry) => entry.wcu)),
       auditWcu: mean(spent.map((entry) => entry.audit)),

@@ -60,8 +60,8 @@ class TransactionBatcher {
   private send(): void {
     const groups: Group[] = [];
     let size = 0;
-    while (this.queue.length > 0 && size + this.queue[0]!.puts.length <= batchLimit) {
-      const group = this.queue.shift()!;
+    for (let group = this.queue[0]; group && size + group.puts.length <= batchLimit; group = this.queue[0]) {
+      this.queue.shift();
       groups.push(group);
       size += group.puts.length;
     }
@@ -70,8 +70,12 @@ class TransactionBatcher {
     this.inFlight++;
     this.write(groups.flatMap((group) => group.puts))
       .then(
-        () => groups.forEach((group) => group.resolve()),
-        (error: unknown) => groups.forEach((group) => group.reject(error)),
+        () => {
+          for (const group of groups) group.resolve();
+        },
+        (error: unknown) => {
+          for (const group of groups) group.reject(error);
+        },
       )
       .finally(() => {
         this.inFlight--;
@@ -80,13 +84,15 @@ class TransactionBatcher {
   }
 
   private async write(puts: Group['puts']): Promise<void> {
-    let requests: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {};
-    for (const { table, item } of puts) (requests[table] ??= []).push({ PutRequest: { Item: item } });
-    for (let attempt = 0; requests && Object.keys(requests).length > 0; attempt++) {
+    type Requests = Record<string, { PutRequest: { Item: Item } }[]>;
+    const all: Requests = {};
+    for (const { table, item } of puts) (all[table] ??= []).push({ PutRequest: { Item: item } });
+    let requests: Requests | undefined = all;
+    for (let attempt = 0; requests !== undefined && Object.keys(requests).length > 0; attempt++) {
       if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       const result = await this.client.send(new BatchWriteCommand({ RequestItems: requests }));
-      requests = result.UnprocessedItems as typeof requests;
+      requests = result.UnprocessedItems as Requests | undefined;
     }
   }
 }
@@ -124,7 +130,7 @@ export class Seeder {
           return { table: action.Put.TableName, item: action.Put.Item };
         });
         await batcher.add(puts);
-        return { output: { $metadata: {} }, response: {} } as Awaited<ReturnType<typeof next>>;
+        return { output: { $metadata: {} }, response: {} };
       },
       { step: 'initialize', name: 'benchSeedBatching' },
     );
@@ -150,8 +156,8 @@ export class Seeder {
     let lastReport = performance.now();
     const worker = async () => {
       // Jobs start in order (Patients, Encounters, then Observations); the store checks no references anyway.
-      for (let job = next++; job < jobs.length; job = next++) {
-        await jobs[job]!();
+      for (let job = jobs[next++]; job; job = jobs[next++]) {
+        await job();
         done++;
         if (performance.now() - lastReport > 5000) {
           lastReport = performance.now();

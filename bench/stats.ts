@@ -7,10 +7,15 @@ export interface Summary {
   readonly mean: number;
 }
 
+/** The value, or an error naming what was missing (for lookups the bench's own data guarantees). */
+export function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`bench: ${what} is missing`);
+  return value;
+}
+
 /** Nearest-rank percentile of an ascending list. */
 export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 export function summarize(values: readonly number[]): Summary {

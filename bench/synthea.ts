@@ -31,9 +31,9 @@ export const observationCodes = [
   { code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', unit: '%', low: 4.5, high: 8, category: 'laboratory' },
 ] as const;
 
-const families = ['Tremblay', 'Gagnon', 'Roy', 'Côté', 'Bouchard', 'Gauthier', 'Morin', 'Lavoie', 'Fortin', 'Gagné', 'Ouellet', 'Pelletier', 'Bélanger', 'Lévesque', 'Bergeron'];
-const givens = ['Émilie', 'Louis', 'Nathalie', 'Jean-François', 'Marie-Ève', 'Olivier', 'Chloé', 'Mathieu', 'Léa', 'Gabriel', 'Zoé', 'Félix', 'Hélène', 'Samuel', 'Noémie'];
-const cities = ['Montréal', 'Québec', 'Laval', 'Gatineau', 'Longueuil', 'Sherbrooke', 'Saguenay', 'Lévis', 'Trois-Rivières', 'Terrebonne'];
+const families = ['Tremblay', 'Gagnon', 'Roy', 'Côté', 'Bouchard', 'Gauthier', 'Morin', 'Lavoie', 'Fortin', 'Gagné', 'Ouellet', 'Pelletier', 'Bélanger', 'Lévesque', 'Bergeron'] as const;
+const givens = ['Émilie', 'Louis', 'Nathalie', 'Jean-François', 'Marie-Ève', 'Olivier', 'Chloé', 'Mathieu', 'Léa', 'Gabriel', 'Zoé', 'Félix', 'Hélène', 'Samuel', 'Noémie'] as const;
+const cities = ['Montréal', 'Québec', 'Laval', 'Gatineau', 'Longueuil', 'Sherbrooke', 'Saguenay', 'Lévis', 'Trois-Rivières', 'Terrebonne'] as const;
 
 /** mulberry32: a small seeded PRNG, so the record is the same on every run. */
 export function random(seed: number): () => number {
@@ -47,7 +47,7 @@ export function random(seed: number): () => number {
   };
 }
 
-const pick = <T>(rng: () => number, list: readonly T[]): T => list[Math.floor(rng() * list.length)]!;
+const pick = <T>(rng: () => number, list: readonly [T, ...T[]]): T => list[Math.floor(rng() * list.length)] ?? list[0];
 
 export function patientId(patient: number): string {
   return `bench-p${String(patient).padStart(5, '0')}`;
@@ -97,12 +97,18 @@ export function patient(index: number) {
   };
 }
 
-/** The start of encounter `index`: a weekday morning between 2015-01-01 and 2025-12-31, UTC. */
+/**
+ * The start of encounter `index`: a day between 2015-01-01 and 2025-12-31, a daytime hour (UTC).
+ * The days follow a golden-ratio (Weyl) sequence rather than random draws, so the first 100
+ * encounters cover the years as evenly as the first 2,000: a date filter keeps the same share of
+ * Observations at every scale, and the scaling figures compare like with like.
+ */
 export function encounterStart(index: number): Date {
   const rng = random(7_919 * (index + 1));
   const from = Date.UTC(2015, 0, 1);
-  const to = Date.UTC(2025, 11, 31);
-  const day = new Date(from + Math.floor(rng() * ((to - from) / 86_400_000)) * 86_400_000);
+  const days = (Date.UTC(2025, 11, 31) - from) / 86_400_000;
+  const spread = ((index + 1) * 0.6180339887498949) % 1;
+  const day = new Date(from + Math.floor(spread * days) * 86_400_000);
   day.setUTCHours(12 + Math.floor(rng() * 8), Math.floor(rng() * 4) * 15);
   return day;
 }
@@ -123,7 +129,7 @@ export function encounter(index: number) {
 
 export function observation(index: number) {
   const rng = random(104_729 * (index + 1));
-  const kind = observationCodes[index % observationCodes.length]!;
+  const kind = observationCodes[index % observationCodes.length] ?? observationCodes[0];
   const encounterIndex = Math.floor(index / observationsPerEncounter);
   const effective = new Date(encounterStart(encounterIndex).getTime() + (index % observationsPerEncounter) * 60_000).toISOString();
   const value = Math.round((kind.low + rng() * (kind.high - kind.low)) * 10) / 10;
