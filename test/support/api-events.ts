@@ -1,4 +1,7 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { matchRoute } from '../../lambdas/contracts/routes';
 
 export const testClientId = 'web-client-id';
@@ -104,4 +107,30 @@ export type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => P
 export async function loadRecordHandler(importModule: () => Promise<unknown>): Promise<LambdaHandler> {
   Object.assign(process.env, recordFunctionEnv);
   return ((await importModule()) as { handler: LambdaHandler }).handler;
+}
+
+/**
+ * A record function at unit level, over a stubbed DynamoDB document client (for handing back
+ * stored items and injecting faults): loads the handler once, resets the stub before each test,
+ * and checks after each that nothing scanned, since request cost must follow the result.
+ */
+export function mockedRecordFunction(importModule: () => Promise<unknown>) {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  const sentCommands = () => dynamo.calls().map((call) => (call.args[0] as object).constructor.name);
+  let handler: LambdaHandler | undefined;
+  beforeAll(async () => {
+    handler = await loadRecordHandler(importModule);
+  });
+  beforeEach(() => {
+    dynamo.reset();
+    vi.restoreAllMocks();
+  });
+  afterEach(() => {
+    expect(sentCommands()).not.toContain('ScanCommand');
+  });
+  const invoke: LambdaHandler = (event, context) => {
+    if (!handler) throw new Error('the handler is not loaded yet');
+    return handler(event, context);
+  };
+  return { dynamo, sentCommands, handler: invoke };
 }

@@ -1,31 +1,15 @@
 import { ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
-import { lambdaContext, loadRecordHandler, proxyEvent, requestEvent, staffClaims, testOrigin, testRequestId, type EventOptions, type LambdaHandler } from '../../support/api-events';
+import { lambdaContext, mockedRecordFunction, proxyEvent, requestEvent, staffClaims, testOrigin, testRequestId, type EventOptions } from '../../support/api-events';
 
 /**
  * The read function at unit level: DynamoDB is stubbed only to hand back stored items and to
  * inject faults; what it is sent is checked. The item shapes are those of the record store.
  */
-const dynamo = mockClient(DynamoDBDocumentClient);
-let handler: LambdaHandler;
-
-beforeAll(async () => {
-  handler = await loadRecordHandler(() => import('../../../lambdas/handlers/record-read'));
-});
-beforeEach(() => {
-  dynamo.reset();
-  vi.restoreAllMocks();
-});
-afterEach(() => {
-  // Request cost must follow the result, never the table: no interaction may scan.
-  expect(sentCommands()).not.toContain('ScanCommand');
-});
-
-const sentCommands = () => dynamo.calls().map((call) => (call.args[0] as object).constructor.name);
+const { dynamo, sentCommands, handler } = mockedRecordFunction(() => import('../../../lambdas/handlers/record-read'));
 
 const send = (method: string, path: string, options: EventOptions & { groups?: string } = {}) =>
   handler(requestEvent(method, path, { claims: staffClaims(options.groups ?? 'nurse'), ...options }), lambdaContext);

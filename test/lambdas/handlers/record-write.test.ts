@@ -1,31 +1,15 @@
 import { ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
-import { lambdaContext, loadRecordHandler, requestEvent, staffClaims, testBaseUrl, testRequestId, type EventOptions, type LambdaHandler } from '../../support/api-events';
+import { lambdaContext, mockedRecordFunction, requestEvent, staffClaims, testBaseUrl, testRequestId, type EventOptions } from '../../support/api-events';
 
 /**
  * The write function at unit level: DynamoDB is stubbed only to hand back stored items and to
  * inject faults; the transaction it is sent is checked. The item shapes are those of the record store.
  */
-const dynamo = mockClient(DynamoDBDocumentClient);
-let handler: LambdaHandler;
-
-beforeAll(async () => {
-  handler = await loadRecordHandler(() => import('../../../lambdas/handlers/record-write'));
-});
-beforeEach(() => {
-  dynamo.reset();
-  vi.restoreAllMocks();
-});
-afterEach(() => {
-  // Request cost must follow the result, never the table: no interaction may scan.
-  expect(sentCommands()).not.toContain('ScanCommand');
-});
-
-const sentCommands = () => dynamo.calls().map((call) => (call.args[0] as object).constructor.name);
+const { dynamo, sentCommands, handler } = mockedRecordFunction(() => import('../../../lambdas/handlers/record-write'));
 
 type SendOptions = Omit<EventOptions, 'body'> & { body?: string | Uint8Array | object; contentType?: string; groups?: string };
 

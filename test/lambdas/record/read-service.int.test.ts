@@ -13,20 +13,13 @@ import { localCredentials } from '../../../local/dynamodb';
 import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
 import { contextFor, requestFor, requestIdOf } from '../../support/principals';
+import { rejection } from '../../support/rejection';
 
 /** Read, vread, history and type history against DynamoDB Local, and the journal every read leaves. */
 
 const nurse = contextFor('nurse');
 type Json = Record<string, unknown>;
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('ReadService against DynamoDB Local', () => {
   let env: Awaited<ReturnType<typeof freshTables>>;

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Forbidden, Gone, Invalid, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable, VersionConflict, type FhirError } from '../../../lambdas/fhir/errors';
+import { Forbidden, Gone, Invalid, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable, VersionConflict } from '../../../lambdas/fhir/errors';
 import { parseFhirJson, stringifyFhirJson } from '../../../lambdas/fhir/json';
 import { quebecHealthCardSystem } from '../../../lambdas/fhir/quebec-identifiers';
 import { validateResource } from '../../../lambdas/fhir/validation';
@@ -10,6 +10,7 @@ import type { RecordStore, VersionRecord } from '../../../lambdas/store/record-s
 import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
 import { contextFor, requestFor, requestIdOf } from '../../support/principals';
+import { rejection } from '../../support/rejection';
 
 /**
  * The write interactions (create, update, patch, delete, plain and conditional) through the
@@ -30,15 +31,6 @@ function observationBody(patientId: string, extra: Json = {}): Json {
   return { resourceType: 'Observation', status: 'final', code: { coding: [{ system: loinc, code: '2339-0' }] }, subject: { reference: `Patient/${patientId}` }, ...extra };
 }
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<FhirError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as FhirError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('WriteService against DynamoDB Local', () => {
   let env: Awaited<ReturnType<typeof freshTables>>;

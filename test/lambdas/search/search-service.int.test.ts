@@ -17,6 +17,7 @@ import { localCredentials } from '../../../local/dynamodb';
 import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
 import { contextFor, requestFor, requestIdOf } from '../../support/principals';
+import { rejection } from '../../support/rejection';
 
 /**
  * Search and `$everything` against DynamoDB Local: every parameter type, modifiers and prefixes,
@@ -120,14 +121,6 @@ function withCursor(query: string, cursor: string | undefined): string {
   return cursor ? `${query}&_cursor=${encodeURIComponent(cursor)}` : query;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error & { issues?: readonly { code: string; diagnostics: string }[] }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 const sorted = (values: readonly string[]) => [...values].sort();
 

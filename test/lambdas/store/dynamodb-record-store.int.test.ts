@@ -8,6 +8,7 @@ import { searchIndexKey, typeHistoryKey, versionSortKey } from '../../../lambdas
 import type { JournalEntry, StoredResource, VersionPointer, VersionRecord } from '../../../lambdas/store/record-store';
 import { freshTables } from '../../support/dynamodb';
 import { contextFor } from '../../support/principals';
+import { rejection } from '../../support/rejection';
 
 /** The record store adapter against DynamoDB Local: the key design of `lambdas/store/keys.ts`, item by item. */
 
@@ -43,14 +44,6 @@ function journalEntryFor(patient: string, interaction: AccessFacts['interaction'
   return { event: auditEventFor(facts), patient };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('DynamoDbRecordStore against DynamoDB Local', () => {
   let env: Awaited<ReturnType<typeof freshTables>>;
