@@ -57,7 +57,7 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://gateway.local');
+  const url = requestUrl(req);
   const resource = resolveResource(url.pathname);
   // Preflight methods exist on every routed path once CORS is on; they need no token.
   if (req.method === 'OPTIONS' && options.allowedOrigins.size > 0 && resource) {
@@ -228,6 +228,15 @@ function send(res: ServerResponse, response: GatewayResponseDefinition, options:
 
 /** Method and route template only: concrete paths can hold patient ids. */
 function routeLabel(req: IncomingMessage): string {
-  const resource = resolveResource(new URL(req.url ?? '/', 'http://gateway.local').pathname);
+  const resource = resolveResource(requestUrl(req).pathname);
   return resource ? resource.resourcePath : '(no route)';
+}
+
+/**
+ * The request target as a URL. It is appended to the origin rather than resolved against it: a
+ * path such as `//host/x` would otherwise be read as another host (and an invalid one throws).
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  return new URL(`http://gateway.local${target.startsWith('/') ? target : `/${target}`}`);
 }

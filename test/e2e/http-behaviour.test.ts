@@ -36,6 +36,12 @@ describe('methods and CORS', () => {
     await expectOperationOutcome(onMetadata, 405, 'not-supported');
   });
 
+  it('answers a path that starts with two slashes as an unknown route (404), not as another host', async () => {
+    // Found by fuzzing: `//host/x` was resolved as a URL of another (invalid) host and failed with 502.
+    const response = await stack.request('//bv%5C2r%7CmJ/_search', { method: 'POST', body: { resourceType: 'Patient' } });
+    await expectOperationOutcome(response, 404, 'not-supported');
+  });
+
   it('answers a CORS preflight from an allowed origin with only the methods of that path', async () => {
     const preflight = async (path: string) => {
       const response = await fetch(`${stack.info.apiUrl}${path}`, {
