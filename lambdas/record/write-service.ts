@@ -78,7 +78,7 @@ export class WriteService {
     if (patched.resourceType !== resourceType || patched.id !== id) throw new Unprocessable('A patch may not change the resourceType or the id');
     const body = this.checked(resourceType, patched, Unprocessable);
     // The patch applies to the version just read: a concurrent change in between fails it (409).
-    return this.updateExisting(ctx, resourceType, id, body, current.versionId, 'patch');
+    return this.updateFrom(ctx, resourceType, id, body, current, current.versionId, 'patch');
   }
 
   /** Deletes the current version; deleting a deleted resource changes nothing. Returns the delete version, if one was written. */
@@ -114,13 +114,13 @@ export class WriteService {
     if (others.length > 0) throw new PreconditionFailed(`The criteria match more than one ${resourceType}; make them more selective`);
     if (match) {
       if (body.id !== undefined && body.id !== match.id) throw new Invalid(`The id in the body (${describeId(body.id)}) is not the id of the matching resource`);
-      return this.updateExisting(ctx, resourceType, match.id, { ...body, id: match.id }, match.versionId, 'conditional-update');
+      return this.updateFrom(ctx, resourceType, match.id, { ...body, id: match.id }, match, match.versionId, 'conditional-update');
     }
     if (typeof body.id === 'string') {
       // No match: the body's id may create a resource, never overwrite one the criteria did not select.
       const existing = await this.deps.store.readCurrent(resourceType, assertFhirId(body.id));
       if (existing && !existing.deleted) throw new VersionConflict(`${resourceType}/${body.id} exists but does not match the criteria`);
-      return this.updateExisting(ctx, resourceType, body.id, body, existing?.versionId, 'conditional-update');
+      return this.updateFrom(ctx, resourceType, body.id, body, existing, existing?.versionId, 'conditional-update');
     }
     return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'conditional-update') };
   }
@@ -180,7 +180,22 @@ export class WriteService {
   }
 
   private async updateExisting(ctx: RequestContext, resourceType: ResourceType, id: string, body: JsonObject, expected: number | undefined, interaction: 'update' | 'patch' | 'conditional-update'): Promise<WriteOutcome> {
-    const current = await this.deps.store.readCurrent(resourceType, id);
+    return this.updateFrom(ctx, resourceType, id, body, await this.deps.store.readCurrent(resourceType, id), expected, interaction);
+  }
+
+  /**
+   * Writes the version after `current`, as just read by the caller (no second read): a change
+   * committed in between makes the version put fail, so nothing is lost.
+   */
+  private async updateFrom(
+    ctx: RequestContext,
+    resourceType: ResourceType,
+    id: string,
+    body: JsonObject,
+    current: VersionRecord | undefined,
+    expected: number | undefined,
+    interaction: 'update' | 'patch' | 'conditional-update',
+  ): Promise<WriteOutcome> {
     if (expected !== undefined && current?.versionId !== expected) throw stale(resourceType, id, current?.versionId);
     // Update as create (client-assigned ids, e.g. migrated from a legacy application): declared as updateCreate.
     const version = await this.commitVersion(ctx, resourceType, id, body, interaction, current, undefined, expected !== undefined);
