@@ -1,5 +1,6 @@
 import { principalFromClaims } from '../access/principal';
-import { allowedClientIdsEnvVar } from '../contracts/auth';
+import { acceptedScopes, allowedClientIdsEnvVar } from '../contracts/auth';
+import { Forbidden } from '../fhir/errors';
 import type { RequestContext } from '../record/request-context';
 import { listEnv } from './environment';
 import type { FhirRequest } from './http';
@@ -10,8 +11,15 @@ let allowedClientIds: Set<string> | undefined;
 export function requestContextOf(request: FhirRequest): RequestContext {
   const { identity, authorizer } = request.event.requestContext;
   allowedClientIds ??= listEnv(allowedClientIdsEnvVar);
+  const principal = principalFromClaims(authorizer?.claims as Record<string, unknown> | undefined, allowedClientIds);
+  // Defence in depth: the authorizer checks the route's scopes, and so does the function, so a
+  // method that lost its authorizationScopes cannot let a read-only token write.
+  const { access } = request.route;
+  if (access !== 'public' && !acceptedScopes(access).some((scope) => principal.scopes.includes(scope))) {
+    throw new Forbidden(`The access token does not grant ${access} access`);
+  }
   return {
-    principal: principalFromClaims(authorizer?.claims as Record<string, unknown> | undefined, allowedClientIds),
+    principal,
     requestId: request.requestId,
     ...clientOf(identity),
   };

@@ -157,6 +157,29 @@ describe('record-write handler: create (POST /{type})', () => {
   });
 });
 
+describe('record-write handler: scopes, checked again in the function (defence in depth)', () => {
+  const systemClaims = (scope: string) => ({ ...staffClaims('integration'), scope });
+
+  it('refuses a write to a token holding only the read scope with 403, before touching DynamoDB', async () => {
+    const result = await handler(
+      requestEvent('POST', '/Patient', { claims: systemClaims('dsc-fhir/fhir.read'), body: JSON.stringify({ resourceType: 'Patient' }), headers: { 'Content-Type': 'application/fhir+json' } }),
+      lambdaContext,
+    );
+    expect(result.statusCode).toBe(403);
+    expect(JSON.parse(result.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
+    expect(sentCommands()).toEqual([]);
+  });
+
+  it('lets the write scope through to the interaction', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const result = await handler(
+      requestEvent('POST', '/Patient', { claims: systemClaims('dsc-fhir/fhir.write'), body: JSON.stringify({ resourceType: 'Patient' }), headers: { 'Content-Type': 'application/fhir+json' } }),
+      lambdaContext,
+    );
+    expect(result.statusCode).toBe(201);
+  });
+});
+
 describe('record-write handler: bodies', () => {
   it.each([
     ['a non-JSON media type', 'text/plain'],
