@@ -7,6 +7,13 @@ import { z } from 'zod';
  */
 const canadianRegions = ['ca-central-1', 'ca-west-1'] as const;
 
+/** Plain-http localhost (any port): a developer's machine. Parsed, so http://localhost.example.org is not one. */
+function isLocalhost(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && hostname === 'localhost';
+}
+
 export const stageConfigSchema = z
   .object({
     /** 12-digit AWS account; omit to deploy into the account of the current credentials. */
@@ -18,8 +25,13 @@ export const stageConfigSchema = z
       .string()
       .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens')
       .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'may not contain aws, amazon or cognito'),
+    /**
+     * A production stage: real patients. It refuses http://localhost callbacks and origins, and its
+     * trail bucket's Object Lock is COMPLIANCE (no one, not even root, can shorten it) instead of GOVERNANCE.
+     */
+    production: z.boolean().default(false),
     /** Where browser apps may receive authorization codes (HTTPS, or http://localhost for development). */
-    oauthCallbackUrls: z.array(z.url().refine((url) => url.startsWith('https://') || url.startsWith('http://localhost'), 'must be https (or http://localhost)')).min(1),
+    oauthCallbackUrls: z.array(z.url().refine((url) => url.startsWith('https://') || isLocalhost(url), 'must be https (or http://localhost)')).min(1),
     oauthLogoutUrls: z.array(z.url()).default([]),
     /** Browser origins allowed to call the API (scheme://host[:port]); empty turns CORS off. */
     corsAllowedOrigins: z
@@ -32,7 +44,16 @@ export const stageConfigSchema = z
     /** API Gateway stage throttling. */
     throttle: z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).default({ rateLimit: 200, burstLimit: 400 }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (!config.production) return;
+    const fields = { oauthCallbackUrls: config.oauthCallbackUrls, oauthLogoutUrls: config.oauthLogoutUrls, corsAllowedOrigins: config.corsAllowedOrigins };
+    for (const [field, urls] of Object.entries(fields)) {
+      urls.forEach((url, index) => {
+        if (isLocalhost(url)) context.addIssue({ code: 'custom', path: [field, index], message: 'http://localhost is for development stages, not a production one' });
+      });
+    }
+  });
 
 export type StageConfig = z.infer<typeof stageConfigSchema> & { readonly stage: string };
 

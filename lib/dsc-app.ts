@@ -16,15 +16,42 @@ const retentionDays: Readonly<Record<StageConfig['logRetentionDays'], RetentionD
   3653: RetentionDays.TEN_YEARS,
 };
 
+/**
+ * The account and region every stack of the stage is pinned to. The stage's own `account` wins; the
+ * CLI's account (CDK_DEFAULT_ACCOUNT, from the current credentials) fills in when the stage names
+ * none, and may be absent: synth then stays environment-agnostic and works offline. Credentials for
+ * another account than the stage's are refused, so `cdk deploy` cannot put prod into a sandbox or
+ * the reverse.
+ */
+export function stageEnvironment(config: StageConfig, cliAccount: string | undefined): Environment {
+  const credentialsAccount = cliAccount === '' ? undefined : cliAccount;
+  if (config.account !== undefined && credentialsAccount !== undefined && credentialsAccount !== config.account) {
+    throw new Error(
+      `Stage "${config.stage}" is pinned to account ${config.account} but the CLI credentials are for account ${credentialsAccount}: use credentials for ${config.account}`,
+    );
+  }
+  return { account: config.account ?? credentialsAccount, region: config.region };
+}
+
 /** Composes the four stacks of one stage; stateful stacks are separate from the stateless API. */
-export function createDscStacks(app: App, config: StageConfig, account?: string) {
-  const env: Environment = { account, region: config.region };
+export function createDscStacks(app: App, config: StageConfig, cliAccount?: string) {
+  const env = stageEnvironment(config, cliAccount);
   const name = (part: string) => `Dsc-${config.stage}-${part}`;
   Tags.of(app).add('project', 'dsc');
   Tags.of(app).add('stage', config.stage);
 
-  const security = new SecurityStack(app, name('Security'), { env, description: 'DSC keys and audit trail' });
-  const data = new DataStack(app, name('Data'), { env, description: 'DSC health record tables', dataKey: security.dataKey });
+  const security = new SecurityStack(app, name('Security'), {
+    env,
+    description: 'DSC keys and audit trail',
+    trailObjectLockMode: config.production ? 'COMPLIANCE' : 'GOVERNANCE',
+  });
+  const data = new DataStack(app, name('Data'), {
+    env,
+    description: 'DSC health record tables',
+    dataKey: security.dataKey,
+    trailBucket: security.trailBucket,
+    trailKey: security.trailKey,
+  });
   Tags.of(data).add('data-classification', 'phi');
   const auth = new AuthStack(app, name('Auth'), { env, description: 'DSC staff identity', config });
   const api = new ApiStack(app, name('Api'), {

@@ -41,6 +41,11 @@ export class FhirWebAcl extends Construct {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('dsc-fhir-api'),
+      // Web ACL level, so it covers sampled requests (kept by sampledRequestsEnabled) as well as the logs:
+      // bearer tokens and session cookies are replaced by REDACTED wherever WAF keeps a request.
+      dataProtectionConfig: {
+        dataProtections: [{ action: 'SUBSTITUTION', field: { fieldType: 'SINGLE_HEADER', fieldKeys: ['authorization', 'cookie'] } }],
+      },
       rules: [
         {
           name: 'RateLimitPerIp',

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { KeyAttribute, TableDefinition } from '../../lambdas/contracts/tables';
@@ -7,6 +8,8 @@ import type { KeyAttribute, TableDefinition } from '../../lambdas/contracts/tabl
 export interface RecordTableProps {
   readonly definition: TableDefinition;
   readonly encryptionKey: IKey;
+  /** The table's resource-based policy (on its one replica), if any. */
+  readonly resourcePolicy?: PolicyDocument;
 }
 
 /**
@@ -29,6 +32,7 @@ export class RecordTable extends Construct {
       // The change stream feeds the search index processor (see contracts/tables.ts).
       dynamoStream: definition.stream ? StreamViewType[definition.stream] : undefined,
       removalPolicy: RemovalPolicy.RETAIN,
+      resourcePolicy: props.resourcePolicy,
     });
   }
 }

@@ -6,31 +6,42 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 
+export interface SecurityStackProps extends StackProps {
+  /** COMPLIANCE on production stages (no one, root included, can shorten or lift it); GOVERNANCE elsewhere. */
+  readonly trailObjectLockMode: 'COMPLIANCE' | 'GOVERNANCE';
+}
+
 /**
  * Keys and the account's audit trail. Stateful and long-lived: the data and API stacks
- * depend on it, never the other way round.
+ * depend on it, never the other way round. Termination-protected: its keys decrypt the record.
  */
 export class SecurityStack extends Stack {
   /** Encrypts the record and audit tables. */
   readonly dataKey: Key;
+  /** Encrypts trail log files; the data stack's table data-event trail uses it too. */
+  readonly trailKey: Key;
+  /** Object-locked trail files; the data stack's table data-event trail writes here too. */
+  readonly trailBucket: Bucket;
   readonly trail: Trail;
 
-  constructor(scope: Construct, id: string, props: StackProps) {
-    super(scope, id, props);
+  constructor(scope: Construct, id: string, props: SecurityStackProps) {
+    super(scope, id, { ...props, terminationProtection: true });
 
     this.dataKey = new Key(this, 'DataKey', {
       description: 'DSC health record data (DynamoDB record and audit tables)',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const trailKey = new Key(this, 'TrailKey', {
+    const trailKey = (this.trailKey = new Key(this, 'TrailKey', {
       description: 'DSC CloudTrail log files and trail log group',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }));
 
-    // Object Lock keeps trail files immutable for a year, even against a compromised admin.
-    const trailBucket = new Bucket(this, 'TrailBucket', {
+    // Object Lock keeps trail files immutable for a year. GOVERNANCE can still be bypassed by a
+    // principal with s3:BypassGovernanceRetention; COMPLIANCE (production) by no one, root included.
+    const lockFor = Duration.days(365);
+    const trailBucket = (this.trailBucket = new Bucket(this, 'TrailBucket', {
       encryption: BucketEncryption.KMS,
       encryptionKey: trailKey,
       bucketKeyEnabled: true,
@@ -39,9 +50,9 @@ export class SecurityStack extends Stack {
       minimumTLSVersion: 1.2,
       versioned: true,
       objectLockEnabled: true,
-      objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(365)),
+      objectLockDefaultRetention: props.trailObjectLockMode === 'COMPLIANCE' ? ObjectLockRetention.compliance(lockFor) : ObjectLockRetention.governance(lockFor),
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }));
 
     const trailLogs = new LogGroup(this, 'TrailLogs', {
       retention: RetentionDays.ONE_YEAR,

@@ -78,4 +78,13 @@ describe('cdk synth', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('Unknown stage "staging": known stages are dev, prod');
   });
+
+  it("refuses, in one line naming both, credentials for another account than the stage's", () => {
+    // The app alone, given the context the CLI would pass: it fails before any stack (or bundling).
+    const context = { stage: 'pinned', stages: { pinned: { account: '222222222222', authDomainPrefix: 'dsc-pinned', oauthCallbackUrls: ['https://app.example.org/cb'] } } };
+    const env = { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DEFAULT_ACCOUNT: '333333333333', CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'dsc-app-')) };
+    const result = spawnSync('npx', ['tsx', 'bin/dsc.ts'], { cwd: repositoryRoot, env, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^Stage "pinned" is pinned to account 222222222222 but the CLI credentials are for account 333333333333[^\n]*$/);
+  });
 });

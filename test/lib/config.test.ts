@@ -45,4 +45,23 @@ describe('resolveStageConfig', () => {
     expect(attempt).toThrow(/oauthCallbackUrls.0: must be https/);
     expect(attempt).toThrow(/Unrecognized key.*colour/);
   });
+
+  it('refuses http://localhost callbacks, logout URLs and origins on a production stage, naming each', () => {
+    const local = { oauthCallbackUrls: ['https://app.example.org/cb', 'http://localhost:5173/callback'], oauthLogoutUrls: ['http://localhost/'], corsAllowedOrigins: ['http://localhost:5173'] };
+    const attempt = () => resolveStageConfig('test', { test: { ...valid, ...local, production: true } });
+    expect(attempt).toThrow(/oauthCallbackUrls\.1: http:\/\/localhost is for development stages/);
+    expect(attempt).toThrow(/oauthLogoutUrls\.0: http:\/\/localhost is for development stages/);
+    expect(attempt).toThrow(/corsAllowedOrigins\.0: http:\/\/localhost is for development stages/);
+    // Development stages keep them, and a stage is not production unless it says so.
+    expect(resolveStageConfig('test', { test: { ...valid, ...local } })).toMatchObject({ production: false, corsAllowedOrigins: ['http://localhost:5173'] });
+    expect(resolveStageConfig('dev', stages).oauthCallbackUrls).toEqual(['http://localhost:5173/callback']);
+  });
+
+  it('treats only the host localhost as local: a look-alike host is a plain-http callback', () => {
+    expect(() => resolveStageConfig('test', { test: { ...valid, oauthCallbackUrls: ['http://localhost.evil.example.org/cb'] } })).toThrow(/oauthCallbackUrls.0: must be https/);
+  });
+
+  it('marks the prod stage of cdk.json production, and it validates', () => {
+    expect(resolveStageConfig('prod', stages)).toMatchObject({ production: true });
+  });
 });

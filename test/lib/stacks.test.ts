@@ -6,6 +6,7 @@ import { functions, tableActions } from '../../lambdas/contracts/functions';
 import { matchRoute, methodsOf, resourcePaths, routes } from '../../lambdas/contracts/routes';
 import { resolveStageConfig } from '../../lib/config';
 import { createDscStacks } from '../../lib/dsc-app';
+import { auditTableDeniedActions } from '../../lib/stacks/data-stack';
 
 /** A resource of a synthesized template. */
 interface CfnResource<Properties> {
@@ -76,6 +77,7 @@ function refOf(value: unknown): string | undefined {
   return typeof value === 'object' && value !== null && 'Ref' in value && typeof value.Ref === 'string' ? value.Ref : undefined;
 }
 
+let stacks: ReturnType<typeof createDscStacks>;
 let security: Template;
 let data: Template;
 let auth: Template;
@@ -86,7 +88,7 @@ beforeAll(() => {
   const config = resolveStageConfig('test', {
     test: { region: 'ca-central-1', authDomainPrefix: 'dsc-test', oauthCallbackUrls: ['https://app.example.org/cb'], corsAllowedOrigins: ['https://app.example.org'] },
   });
-  const stacks = createDscStacks(app, config, '111111111111');
+  stacks = createDscStacks(app, config, '111111111111');
   security = Template.fromStack(stacks.security);
   data = Template.fromStack(stacks.data);
   auth = Template.fromStack(stacks.auth);
@@ -98,6 +100,11 @@ function resourcesOf<Type extends keyof PropertiesOf>(template: Template, type: 
 }
 
 describe('auth stack', () => {
+  it('is termination-protected and pins the logical id of the user pool (a change would replace it, and every account with it)', () => {
+    expect(stacks.auth.terminationProtection).toBe(true);
+    expect(Object.keys(auth.findResources('AWS::Cognito::UserPool'))).toEqual(['StaffPool2454FE40']);
+  });
+
   it('makes the email the username and lets only administrators create accounts', () => {
     auth.hasResourceProperties('AWS::Cognito::UserPool', {
       UsernameAttributes: ['email'],
@@ -151,7 +158,82 @@ describe('data stack', () => {
   });
 });
 
+describe('data stack: audit of the tables', () => {
+  const tableId = (prefix: string) => Object.keys(resourcesOf(data, 'AWS::DynamoDB::GlobalTable')).find((id) => id.startsWith(prefix));
+
+  it('records every item-level read and write on the record and audit tables in a trail of its own, the security stack depending on nothing', () => {
+    data.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsLogging: true,
+      EnableLogFileValidation: true,
+      KMSKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('TrailKey') },
+      S3BucketName: { 'Fn::ImportValue': Match.stringLikeRegexp('TrailBucket') },
+      // Exactly these selectors: no readOnly filter, so reads (GetItem, Query) are recorded as well as writes.
+      AdvancedEventSelectors: [
+        {
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Data'] },
+            { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] },
+            { Field: 'resources.ARN', Equals: [{ 'Fn::GetAtt': [tableId('RecordTable'), 'Arn'] }, { 'Fn::GetAtt': [tableId('AuditTable'), 'Arn'] }] },
+          ],
+        },
+      ],
+    });
+    // The account trail keeps management events; the table trail adds none of its own.
+    expect(JSON.stringify(data.findResources('AWS::CloudTrail::Trail'))).not.toContain('IncludeManagementEvents');
+    expect(stacks.security.dependencies).toEqual([]);
+  });
+
+  it('denies updating, deleting, batch-writing and scanning audit entries, PartiQL included, to every principal but the break-glass role', () => {
+    const [roleId, ...otherRoles] = Object.keys(data.findResources('AWS::IAM::Role'));
+    expect(roleId).toMatch(/^AuditBreakGlassRole[0-9A-F]{8}$/);
+    expect(otherRoles).toEqual([]);
+    const denyStatement = {
+      Sid: 'AuditJournalIsAppendOnly',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: Match.arrayWith([...auditTableDeniedActions]),
+      Resource: '*',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [roleId, 'Arn'] } } },
+    };
+    const audit = resourcesOf(data, 'AWS::DynamoDB::GlobalTable')[tableId('AuditTable') ?? ''];
+    expect(audit?.Properties.Replicas).toEqual([expect.objectContaining({ ResourcePolicy: { PolicyDocument: { Version: '2012-10-17', Statement: [expect.anything()] } } })]);
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ ResourcePolicy: { PolicyDocument: { Statement: [denyStatement] } } })] });
+    expect(auditTableDeniedActions).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete', 'dynamodb:PartiQLSelect']),
+    );
+    // The record table has no such policy: the write function deletes its index items.
+    const record = resourcesOf(data, 'AWS::DynamoDB::GlobalTable')[tableId('RecordTable') ?? ''];
+    expect(JSON.stringify(record?.Properties.Replicas)).not.toContain('ResourcePolicy');
+  });
+
+  it('lets only the account, with MFA, assume the break-glass role, which holds no permissions', () => {
+    data.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+            Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+          },
+        ],
+      },
+      ManagedPolicyArns: Match.absent(),
+      Policies: Match.absent(),
+    });
+    data.resourceCountIs('AWS::IAM::Policy', 0);
+    data.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+  });
+});
+
 describe('security stack', () => {
+  it('is termination-protected and pins the logical ids of the keys and the trail (a change would replace them)', () => {
+    expect(stacks.security.terminationProtection).toBe(true);
+    expect(Object.keys(resourcesOf(security, 'AWS::KMS::Key')).sort()).toEqual(['DataKey17AFBB84', 'TrailKey38EB2549']);
+    expect(Object.keys(security.findResources('AWS::CloudTrail::Trail'))).toEqual(['Trail022F0CF2']);
+    expect(Object.keys(security.findResources('AWS::S3::Bucket'))).toEqual(['TrailBucketA831CE63']);
+  });
+
   it('rotates every customer key', () => {
     const keys = Object.values(resourcesOf(security, 'AWS::KMS::Key'));
     expect(keys.length).toBeGreaterThan(0);
@@ -364,6 +446,15 @@ describe('api stack', () => {
 
   it('logs WAF decisions with the Authorization header redacted', () => {
     api.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: [{ SingleHeader: { Name: 'authorization' } }] });
+  });
+
+  it('keeps bearer tokens and cookies out of sampled requests and logs alike (web ACL data protection)', () => {
+    api.hasResourceProperties('AWS::WAFv2::WebACL', {
+      VisibilityConfig: Match.objectLike({ SampledRequestsEnabled: true }),
+      DataProtectionConfig: {
+        DataProtections: [{ Action: 'SUBSTITUTION', Field: { FieldType: 'SINGLE_HEADER', FieldKeys: ['authorization', 'cookie'] } }],
+      },
+    });
   });
 
   it('answers gateway-level errors (401, unknown route) with FHIR OperationOutcomes', () => {
