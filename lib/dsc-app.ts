@@ -61,6 +61,7 @@ export function createDscStacks(app: App, config: StageConfig, cliAccount?: stri
     logRetention: retentionDays[config.logRetentionDays],
     tables: data.tables,
     dataKey: security.dataKey,
+    logsKey: security.logsKey,
     userPool: auth.userPool,
     webClient: auth.webClient,
   });

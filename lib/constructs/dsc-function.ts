@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +11,8 @@ export interface DscFunctionProps {
   readonly definition: FunctionDefinition;
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
+  /** Encrypts the function's log group. */
+  readonly logsKey: IKey;
 }
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
@@ -20,7 +23,7 @@ export class DscFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: DscFunctionProps) {
     super(scope, id);
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.logsKey, removalPolicy: RemovalPolicy.RETAIN });
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(repositoryRoot, props.definition.entry),
       handler: 'handler',

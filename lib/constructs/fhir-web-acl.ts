@@ -1,4 +1,5 @@
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -8,6 +9,8 @@ export interface FhirWebAclProps {
   readonly stageArn: string;
   readonly rateLimitPer5Minutes: number;
   readonly logRetention: RetentionDays;
+  /** Encrypts the WAF log group. */
+  readonly logsKey: IKey;
 }
 
 interface ManagedGroup {
@@ -76,6 +79,7 @@ export class FhirWebAcl extends Construct {
     const logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `aws-waf-logs-${this.node.addr}`,
       retention: props.logRetention,
+      encryptionKey: props.logsKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     new CfnLoggingConfiguration(this, 'Logging', {

@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import {
+  AccessLogField,
   AccessLogFormat,
   AuthorizationType,
   CognitoUserPoolsAuthorizer,
@@ -37,9 +38,40 @@ export interface ApiStackProps extends StackProps {
   readonly logRetention: RetentionDays;
   readonly tables: Record<TableName, TableV2>;
   readonly dataKey: IKey;
+  /** Encrypts the function, access and WAF log groups (the security stack's logs key). */
+  readonly logsKey: IKey;
   readonly userPool: IUserPool;
   readonly webClient: IUserPoolClient;
 }
+
+/**
+ * The data key actions a function needs for its table accesses, all through DynamoDB: reading decrypts;
+ * writing, appending and indexing encrypt too (the read function encrypts for its journal appends).
+ */
+function dataKeyActions(accesses: readonly (keyof typeof tableActions)[]): string[] {
+  if (accesses.length === 0) return [];
+  const decrypt = ['kms:Decrypt'];
+  return accesses.every((access) => access === 'read') ? decrypt : [...decrypt, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+}
+
+/**
+ * The access log line: API Gateway's standard JSON fields, plus who called: the Cognito subject and
+ * app client of the access token (empty on public routes).
+ */
+export const accessLogFields = {
+  requestId: AccessLogField.contextRequestId(),
+  ip: AccessLogField.contextIdentitySourceIp(),
+  user: AccessLogField.contextIdentityUser(),
+  caller: AccessLogField.contextIdentityCaller(),
+  requestTime: AccessLogField.contextRequestTime(),
+  httpMethod: AccessLogField.contextHttpMethod(),
+  resourcePath: AccessLogField.contextResourcePath(),
+  status: AccessLogField.contextStatus(),
+  protocol: AccessLogField.contextProtocol(),
+  responseLength: AccessLogField.contextResponseLength(),
+  sub: AccessLogField.contextAuthorizerClaims('sub'),
+  clientId: AccessLogField.contextAuthorizerClaims('client_id'),
+};
 
 /** The FHIR REST API: functions split by privilege, routes from the shared table, WAF in front. */
 export class ApiStack extends Stack {
@@ -49,7 +81,7 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, encryptionKey: props.logsKey, removalPolicy: RemovalPolicy.RETAIN });
     this.api = new RestApi(this, 'FhirApi', {
       description: `DSC FHIR R4 API (${config.stage})`,
       endpointTypes: [EndpointType.REGIONAL],
@@ -68,7 +100,7 @@ export class ApiStack extends Stack {
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
         throttlingRateLimit: config.throttle.rateLimit,
         throttlingBurstLimit: config.throttle.burstLimit,
       },
@@ -139,6 +171,7 @@ export class ApiStack extends Stack {
       stageArn: this.api.deploymentStage.stageArn,
       rateLimitPer5Minutes: config.wafRateLimitPer5Minutes,
       logRetention: props.logRetention,
+      logsKey: props.logsKey,
     });
 
     new CfnOutput(this, 'FhirBaseUrl', { value: this.api.url.replace(/\/$/, '') });
@@ -152,13 +185,23 @@ export class ApiStack extends Stack {
       corsAllowedOrigins: props.config.corsAllowedOrigins,
     };
     const entries = Object.entries(functions).map(([name, definition]) => {
-      const fn = new DscFunction(this, definition.id, { definition, environment: environmentFor(definition, values), logRetention: props.logRetention }).function;
-      for (const [tableName, access] of Object.entries(definition.tableAccess) as [TableName, keyof typeof tableActions][]) {
+      const fn = new DscFunction(this, definition.id, { definition, environment: environmentFor(definition, values), logRetention: props.logRetention, logsKey: props.logsKey }).function;
+      const accesses = Object.entries(definition.tableAccess) as [TableName, keyof typeof tableActions][];
+      for (const [tableName, access] of accesses) {
         const table = props.tables[tableName];
         fn.addToRolePolicy(new PolicyStatement({ actions: [...tableActions[access]], resources: [table.tableArn] }));
-        // DynamoDB decrypts with the table key on the caller's behalf; only writers need to encrypt.
-        if (access === 'read') props.dataKey.grantDecrypt(fn);
-        else props.dataKey.grantEncryptDecrypt(fn);
+      }
+      const keyActions = dataKeyActions(accesses.map(([, access]) => access));
+      if (keyActions.length > 0) {
+        // DynamoDB uses the table key on the caller's behalf; the function may not use it directly.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            sid: 'DataKeyOnlyThroughDynamoDB',
+            actions: keyActions,
+            resources: [props.dataKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+          }),
+        );
       }
       if (definition.trigger === 'record-stream') {
         // New version items only; the handler checks again. Failed records are retried from where they failed.

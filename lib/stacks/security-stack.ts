@@ -6,6 +6,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 
+/** What CloudWatch Logs does with a log group's key: the grantEncryptDecrypt set it was given before. */
+export const logsKeyActions = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
+
 export interface SecurityStackProps extends StackProps {
   /** COMPLIANCE on production stages (no one, root included, can shorten or lift it); GOVERNANCE elsewhere. */
   readonly trailObjectLockMode: 'COMPLIANCE' | 'GOVERNANCE';
@@ -20,6 +23,8 @@ export class SecurityStack extends Stack {
   readonly dataKey: Key;
   /** Encrypts trail log files; the data stack's table data-event trail uses it too. */
   readonly trailKey: Key;
+  /** Encrypts the API stack's log groups: functions, API access logs, WAF. */
+  readonly logsKey: Key;
   /** Object-locked trail files; the data stack's table data-event trail writes here too. */
   readonly trailBucket: Bucket;
   readonly trail: Trail;
@@ -37,6 +42,16 @@ export class SecurityStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     }));
+
+    // CloudWatch Logs uses the logs key for log groups of this account and region only: the log group
+    // ARN is the encryption context of every call it makes. The API stack's log group names are
+    // generated, and a key policy cannot name them (the groups depend on the key), hence log-group:*.
+    this.logsKey = new Key(this, 'LogsKey', {
+      description: 'DSC API log groups (functions, API access logs, WAF)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logsKey.addToResourcePolicy(this.logsUseKey('CloudWatchLogsEncryptsLogGroups'));
 
     // Object Lock keeps trail files immutable for a year. GOVERNANCE can still be bypassed by a
     // principal with s3:BypassGovernanceRetention; COMPLIANCE (production) by no one, root included.
@@ -71,8 +86,10 @@ export class SecurityStack extends Stack {
       }),
     );
     trailKey.addToResourcePolicy(new PolicyStatement({ sid: 'CloudTrailDescribesKey', principals: [cloudTrail], actions: ['kms:DescribeKey'], resources: ['*'] }));
-    // CloudWatch Logs encrypts the trail's log group with the trail key.
-    trailKey.grantEncryptDecrypt(new ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    // CloudWatch Logs encrypts the trail's log group with the trail key, and no other log group
+    // outside this account and region. Not narrowed to the trail group: its name is generated (naming
+    // it now would replace the group), and a token would make the key depend on its own log group.
+    trailKey.addToResourcePolicy(this.logsUseKey('CloudWatchLogsEncryptsTrailLogGroup'));
 
     this.trail = new Trail(this, 'Trail', {
       bucket: trailBucket,
@@ -83,6 +100,20 @@ export class SecurityStack extends Stack {
       managementEvents: ReadWriteType.ALL,
       sendToCloudWatchLogs: true,
       cloudWatchLogGroup: trailLogs,
+    });
+  }
+
+  /**
+   * The key policy statement letting CloudWatch Logs use a key for this account's log groups in this
+   * region, as the CloudWatch Logs guide gives it (encryption context `aws:logs:arn`, ArnLike).
+   */
+  private logsUseKey(sid: string): PolicyStatement {
+    return new PolicyStatement({
+      sid,
+      principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+      actions: [...logsKeyActions],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
     });
   }
 }
