@@ -47,11 +47,12 @@ const actionCodes: Record<AccessFacts['interaction'], NonNullable<fhir4.AuditEve
 /** http://hl7.org/fhir/audit-event-outcome: 0 success, 4 minor failure, 8 serious failure. */
 const outcomeCodes: Record<AccessOutcome, NonNullable<fhir4.AuditEvent['outcome']>> = { success: '0', 'not-found': '4', denied: '4', failed: '8' };
 
-export function auditEventFor(facts: AccessFacts): AuditEvent {
+/** The AuditEvent of one access; `id` is given when an event is rebuilt from the journal. */
+export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): AuditEvent {
   const { principal } = facts;
   return {
     resourceType: 'AuditEvent',
-    id: randomUUID(),
+    id,
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
     subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: facts.interaction }],
     action: actionCodes[facts.interaction],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Role } from '../../lambdas/access/roles';
 import { allPages, bootLocalStack, expectJson, expectOperationOutcome, referencesOf, type StoredResource } from '../support/e2e-stack';
 import { decodePayload, signIn, signWithCognitoLocalKey } from '../support/tokens';
+import { auditEventOfItem } from '../../lambdas/audit/access-journal';
 
 /**
  * The whole chain over HTTP: the local stack in its own process, real tokens from
@@ -53,7 +54,7 @@ async function journalOf(reference: string): Promise<JournalEvent[]> {
   const result = await client.send(
     new QueryCommand({ TableName: stack.info.dynamoDb.tables.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': reference }, ConsistentRead: true }),
   );
-  return (result.Items ?? []).map((item) => JSON.parse(item.event as string) as JournalEvent);
+  return (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as JournalEvent);
 }
 
 describe('the local stack, as a client that knows only stack.json sees it', () => {

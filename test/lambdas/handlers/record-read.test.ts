@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
 import { lambdaContext, mockedRecordFunction, proxyEvent, requestEvent, staffClaims, testOrigin, testRequestId, type EventOptions } from '../../support/api-events';
+import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 
 /**
  * The read function at unit level: DynamoDB is stubbed only to hand back stored items and to
@@ -40,7 +41,7 @@ function versionItem(versionId: number, options: { deleted?: boolean } = {}) {
 }
 
 const journalPuts = () => dynamo.commandCalls(PutCommand).map((call) => call.args[0].input);
-const journaledEvent = (index = 0) => JSON.parse(journalPuts()[index]?.Item?.event as string) as { outcome: string; subtype: { code: string }[]; entity: { what: { reference?: string } }[] };
+const journaledEvent = (index = 0) => auditEventOfItem(journalPuts()[index]?.Item ?? {}) as unknown as { outcome: string; subtype: { code: string }[]; entity: { what: { reference?: string } }[] };
 
 describe('record-read handler: read (GET /{type}/{id})', () => {
   it('returns the current version with ETag and Last-Modified, read consistently, after journalling it under the patient', async () => {

@@ -14,6 +14,7 @@ import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
 import { contextFor, requestFor, requestIdOf } from '../../support/principals';
 import { rejection } from '../../support/rejection';
+import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 
 /** Read, vread, history and type history against DynamoDB Local, and the journal every read leaves. */
 
@@ -39,7 +40,7 @@ describe('ReadService against DynamoDB Local', () => {
     const result = await env.documentClient.send(
       new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject }, ConsistentRead: true }),
     );
-    const events = (result.Items ?? []).map((item) => JSON.parse(item.event as string) as Json);
+    const events = (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as Json);
     return requestId === undefined ? events : events.filter((event) => requestIdOf(event) === requestId);
   }
 

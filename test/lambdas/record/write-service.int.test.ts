@@ -11,6 +11,7 @@ import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
 import { contextFor, requestFor, requestIdOf } from '../../support/principals';
 import { rejection } from '../../support/rejection';
+import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 
 /**
  * The write interactions (create, update, patch, delete, plain and conditional) through the
@@ -58,7 +59,7 @@ describe('WriteService against DynamoDB Local', () => {
     const result = await env.documentClient.send(
       new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject }, ConsistentRead: true }),
     );
-    return (result.Items ?? []).map((item) => JSON.parse(item.event as string) as Json);
+    return (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as Json);
   }
 
   async function versionsOf(resourceType: string, id: string): Promise<VersionRecord[]> {

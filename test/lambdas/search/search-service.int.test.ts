@@ -18,6 +18,7 @@ import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
 import { contextFor, requestFor, requestIdOf } from '../../support/principals';
 import { rejection } from '../../support/rejection';
+import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 
 /**
  * Search and `$everything` against DynamoDB Local: every parameter type, modifiers and prefixes,
@@ -83,7 +84,7 @@ async function searchTables() {
     const result = await env.documentClient.send(
       new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject }, ConsistentRead: true }),
     );
-    return (result.Items ?? []).map((item) => JSON.parse(item.event as string) as Json).filter((event) => requestIdOf(event) === requestId);
+    return (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as Json).filter((event) => requestIdOf(event) === requestId);
   };
   return { env, ...services, create, journalOf };
 }

@@ -9,6 +9,7 @@ import type { JournalEntry, StoredResource, VersionPointer, VersionRecord } from
 import { freshTables } from '../../support/dynamodb';
 import { contextFor } from '../../support/principals';
 import { rejection } from '../../support/rejection';
+import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 
 /** The record store adapter against DynamoDB Local: the key design of `lambdas/store/keys.ts`, item by item. */
 
@@ -58,7 +59,7 @@ describe('DynamoDbRecordStore against DynamoDB Local', () => {
     const result = await env.documentClient.send(
       new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject }, ConsistentRead: true }),
     );
-    return (result.Items ?? []).map((item) => JSON.parse(item.event as string) as Record<string, unknown>);
+    return (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as Record<string, unknown>);
   }
 
   async function compartmentOf(patient: string, resourceType?: string) {
