@@ -8,7 +8,6 @@ import type { FunctionName } from './functions';
  * 145 R4 types, so the API stack stays far below CloudFormation's and API Gateway's limits.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export const httpMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 export type FhirInteraction =
   | 'capabilities'

@@ -37,7 +37,7 @@ export function resourceRead(request: FhirRequest, version: VersionRecord): Fhir
   return { status: 200, body: version.resource, headers };
 }
 
-export type PreferReturn = 'minimal' | 'representation' | 'OperationOutcome';
+type PreferReturn = 'minimal' | 'representation' | 'OperationOutcome';
 
 export function preferOf(request: FhirRequest): { return: PreferReturn; lenient: boolean } {
   const prefer = request.header('prefer') ?? '';
