@@ -43,9 +43,61 @@ export const stageConfigSchema = z
     wafRateLimitPer5Minutes: z.number().int().min(100).max(2_000_000_000).default(3000),
     /** API Gateway stage throttling. */
     throttle: z.object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() }).default({ rateLimit: 200, burstLimit: 400 }),
+    /** Staff sign-in (Cognito). See docs/decisions.md for the MFA versus passwordless trade-off. */
+    auth: z
+      .object({
+        /**
+         * `password-mfa`: password plus a required second factor (production default).
+         * `email-otp`: passwordless email one-time code (choice-based USER_AUTH); MFA becomes optional,
+         * because Cognito cannot require MFA with passwordless first factors.
+         */
+        signIn: z.enum(['password-mfa', 'email-otp']).default('password-mfa'),
+        /** Second factors offered with `password-mfa`; `email` needs the Essentials plan and SES (sesFromAddress). */
+        secondFactors: z.array(z.enum(['totp', 'email'])).min(1).default(['totp']),
+        /** Verified SES identity Cognito sends from (email codes, invitations); required for email MFA and email-otp. */
+        sesFromAddress: z.email().optional(),
+        /** Cognito feature plan: threat protection needs `plus`. */
+        featurePlan: z.enum(['essentials', 'plus']).default('essentials'),
+        /** Adaptive authentication and compromised-credential detection (plan `plus` only). */
+        threatProtection: z.enum(['off', 'audit', 'enforced']).default('off'),
+        /** Access-token lifetime; the default fits a clinical shift with silent refresh. */
+        accessTokenMinutes: z.number().int().min(5).max(1440).default(60),
+        /** Refresh-token lifetime: one 12-hour shift by default. */
+        refreshTokenHours: z.number().int().min(1).max(87_600).default(12),
+        /** A WAF web ACL on the user pool's sign-in endpoints. */
+        userPoolWebAcl: z.boolean().default(true),
+      })
+      .strict()
+      .default({ signIn: 'password-mfa', secondFactors: ['totp'], featurePlan: 'essentials', threatProtection: 'off', accessTokenMinutes: 60, refreshTokenHours: 12, userPoolWebAcl: true }),
+    /** Email address subscribed to the operators' alarm topic (break-glass, 5xx, throttles, CIS filters). */
+    alarmEmail: z.email().optional(),
+    /** Optional WAF geo restriction (ISO 3166 alpha-2 codes allowed through) and IP allow-list (CIDRs); empty means off. */
+    wafAllowedCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')).default([]),
+    wafAllowedIpRanges: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR')).default([]),
+    /** AWS Backup retention: daily backups, and monthly backups kept longer. */
+    backup: z
+      .object({ dailyRetentionDays: z.number().int().min(7).default(35), monthlyRetentionDays: z.number().int().min(30).default(365) })
+      .strict()
+      .default({ dailyRetentionDays: 35, monthlyRetentionDays: 365 }),
+    /** Years the trail and journal archive buckets keep objects under Object Lock. */
+    auditRetentionYears: z.number().int().min(1).max(100).default(1),
+    /** Canadian region that buckets replicate to; omit to keep one region (acknowledged in the nag report). */
+    replicationRegion: z.enum(canadianRegions).optional(),
+    /** Custom API domain with an ACM certificate in the stage's region; TLS 1.2+ is enforced on it. */
+    customDomain: z.object({ domainName: z.string().min(3), certificateArn: z.string().startsWith('arn:aws:acm:') }).strict().optional(),
   })
   .strict()
   .superRefine((config, context) => {
+    if (config.auth.threatProtection !== 'off' && config.auth.featurePlan !== 'plus') {
+      context.addIssue({ code: 'custom', path: ['auth', 'threatProtection'], message: 'threat protection needs auth.featurePlan "plus"' });
+    }
+    const needsEmail = config.auth.signIn === 'email-otp' || config.auth.secondFactors.includes('email');
+    if (needsEmail && config.auth.sesFromAddress === undefined) {
+      context.addIssue({ code: 'custom', path: ['auth', 'sesFromAddress'], message: 'email codes need an SES sender (auth.sesFromAddress)' });
+    }
+    if (config.replicationRegion !== undefined && config.replicationRegion === config.region) {
+      context.addIssue({ code: 'custom', path: ['replicationRegion'], message: 'must differ from the stage region' });
+    }
     if (!config.production) return;
     const fields = { oauthCallbackUrls: config.oauthCallbackUrls, oauthLogoutUrls: config.oauthLogoutUrls, corsAllowedOrigins: config.corsAllowedOrigins };
     for (const [field, urls] of Object.entries(fields)) {

@@ -6,6 +6,10 @@ export const resourceServerIdentifier = 'dsc-fhir';
 export const customScopes = {
   read: 'fhir.read',
   write: 'fhir.write',
+  /** The access journal (GET /AuditEvent, $access-report): privacy officers. */
+  audit: 'audit.read',
+  /** Staff account administration: user administrators. */
+  admin: 'staff.admin',
 } as const;
 export type AccessLevel = keyof typeof customScopes;
 
