@@ -23,3 +23,17 @@ export function acceptedScopes(level: AccessLevel): string[] {
 
 /** Environment variable listing the app client ids whose tokens the API accepts. */
 export const allowedClientIdsEnvVar = 'ALLOWED_CLIENT_IDS';
+
+/**
+ * Claims the pre-token-generation trigger adds to staff access tokens (Cognito access tokens carry
+ * neither the email nor our Practitioner link by themselves). The local gateway applies the same
+ * trigger code, because cognito-local does not run V2 triggers on access tokens.
+ */
+export const tokenClaims = {
+  email: 'email',
+  /** The staff account's linked Practitioner, as a reference: "Practitioner/<id>". */
+  practitioner: 'practitioner',
+} as const;
+
+/** The Cognito user attribute holding the linked Practitioner reference; only the admin API writes it. */
+export const practitionerAttribute = 'custom:practitioner';
