@@ -33,7 +33,7 @@ export function meteredServices(info: StackInfo): MeteredServices {
     indexer: new SearchIndexer(documents, info.dynamoDb.tables.record),
     tables: info.dynamoDb.tables,
     ctx: {
-      principal: { sub: 'dsc-bench', username: 'npm run bench', clientId: info.cognito.clientId, roles: ['physician'], scopes: [] },
+      principal: { kind: 'staff', sub: 'dsc-bench', username: 'npm run bench', clientId: info.cognito.clientId, roles: ['physician'], scopes: [] },
       requestId: 'dsc-bench',
       sourceIp: '127.0.0.1',
       userAgent: 'dsc-bench',

@@ -113,7 +113,7 @@ export class Seeder {
   private encounters = 0;
   private readonly services;
   private readonly ctx: RequestContext = {
-    principal: { sub: 'dsc-bench-seeder', username: 'npm run bench (seed)', clientId: 'local', roles: ['integration'], scopes: [] },
+    principal: { kind: 'system', sub: 'dsc-bench-seeder', username: 'npm run bench (seed)', clientId: 'local', roles: ['integration'], scopes: ['dsc-fhir/fhir.read', 'dsc-fhir/fhir.write'] },
     requestId: 'dsc-bench-seed',
   };
 

@@ -9,6 +9,9 @@ import { categoryOf, type ResourceType } from '../fhir/registry/registry';
 export const dataCategories = ['demographics', 'scheduling', 'clinical', 'financial', 'consent', 'reference', 'journal'] as const;
 export type DataCategory = (typeof dataCategories)[number];
 
+/** The categories that hold information about a person: what separation of duties keeps from user administrators. */
+export const patientDataCategories: readonly DataCategory[] = ['demographics', 'scheduling', 'clinical', 'financial', 'consent'];
+
 export const categoryDescriptions: Record<DataCategory, string> = {
   demographics: 'who people and places are: Patient, Practitioner, Organization, Location…',
   scheduling: 'appointments, encounters and episodes of care',

@@ -22,7 +22,7 @@ export const roleDescriptions: Record<Role, string> = {
   'allied-health': 'Allied health professionals: read clinical data',
   'social-worker': 'Social workers: read demographic data',
   clerk: 'Admission and registration clerks: register patients and schedule, no clinical data',
-  'privacy-officer': 'Privacy officers: consents (LRSSS restrictions) and patient demographics; no clinical data',
+  'privacy-officer': 'Privacy officers: consents (LRSSS restrictions), patient demographics and the access journal; no clinical data',
   'user-admin': 'User administrators: manage staff accounts; no patient data (separation of duties)',
   integration: 'System integrations of the network (loaders, migrations): every category but the journal',
 };
@@ -37,11 +37,15 @@ export const roleMatrix: Record<Role, Partial<Record<DataCategory, readonly Acce
   'allied-health': { demographics: ['read'], scheduling: ['read'], clinical: ['read'], reference: ['read'] },
   'social-worker': { demographics: ['read'], scheduling: ['read'], reference: ['read'] },
   clerk: { demographics: ['read', 'write'], scheduling: ['read', 'write'], financial: ['read', 'write'], reference: ['read'] },
-  'privacy-officer': { demographics: ['read'], consent: ['read', 'write'] },
+  'privacy-officer': { demographics: ['read'], consent: ['read', 'write'], journal: ['read'] },
   'user-admin': {},
   integration: { demographics: ['read', 'write'], scheduling: ['read', 'write'], clinical: ['read', 'write'], financial: ['read', 'write'], consent: ['read', 'write'], reference: ['read', 'write'] },
 };
 
 export function isRole(name: string): name is Role {
   return (roles as readonly string[]).includes(name);
+}
+
+export function rolePermits(role: Role, category: DataCategory, access: AccessKind): boolean {
+  return roleMatrix[role][category]?.includes(access) ?? false;
 }

@@ -4,8 +4,9 @@ import type { FhirInteraction } from '../contracts/routes';
 
 /**
  * One entry of the access journal that the LRSSS requires: who, when, what, why and from
- * where, for every access to a person's information, denials included. Stored as a FHIR
- * R4 AuditEvent (DICOM/IHE-style codes) so the journal can be served as FHIR later.
+ * where, for every access to a person's information, denials and break-glass overrides
+ * included. Stored as a FHIR R4 AuditEvent (DICOM/IHE-style codes) so the journal can be served
+ * as FHIR.
  */
 export type AccessOutcome = 'success' | 'denied' | 'not-found' | 'failed';
 
@@ -23,6 +24,12 @@ export interface AccessFacts {
   readonly sourceIp?: string;
   readonly userAgent?: string;
   readonly requestId: string;
+  /** Why: an HL7 v3 PurposeOfUse code (TREAT by default, ETREAT under break-glass). */
+  readonly purposeOfUse: string;
+  /** The clinician's reason, when the request broke the glass. */
+  readonly breakGlassReason?: string;
+  /** The restrictions (`Consent/<id>`) break-glass overrode to give this access. */
+  readonly overridden?: readonly string[];
 }
 
 /** An R4 AuditEvent (@types/fhir), always with its id. */
@@ -44,8 +51,13 @@ const actionCodes: Record<AccessFacts['interaction'], NonNullable<fhir4.AuditEve
   'search-type': 'E',
   'instance-operation': 'E',
 };
+/** http://terminology.hl7.org/CodeSystem/extra-security-role-type: a person, or a system processing data. */
+const agentTypes: Record<Principal['kind'], string> = { staff: 'humanuser', system: 'dataprocessor' };
 /** http://hl7.org/fhir/audit-event-outcome: 0 success, 4 minor failure, 8 serious failure. */
 const outcomeCodes: Record<AccessOutcome, NonNullable<fhir4.AuditEvent['outcome']>> = { success: '0', 'not-found': '4', denied: '4', failed: '8' };
+
+export const purposeOfUseSystem = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+export const overriddenRestrictionUrl = 'urn:dsc:audit:overridden-restriction';
 
 /** The AuditEvent of one access; `id` is given when an event is rebuilt from the journal. */
 export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): AuditEvent {
@@ -61,14 +73,22 @@ export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): Au
     outcomeDesc: facts.outcome,
     agent: [
       {
-        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser' }] },
-        who: { identifier: { system: 'urn:dsc:cognito:sub', value: principal.sub }, display: principal.username },
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: agentTypes[principal.kind] }] },
+        // The email and the linked Practitioner keep the entry readable after the account changes; the sub identifies it for good.
+        who: {
+          ...(principal.practitioner ? { reference: principal.practitioner } : {}),
+          identifier: { system: 'urn:dsc:cognito:sub', value: principal.sub },
+          display: principal.email ?? principal.username,
+        },
+        altId: principal.username,
+        ...(principal.email ? { name: principal.email } : {}),
         requestor: true,
         role: principal.roles.map((role) => ({ coding: [{ system: 'urn:dsc:role', code: role }] })),
         network: facts.sourceIp ? { address: facts.sourceIp, type: '2' } : undefined,
         policy: [`urn:dsc:client:${principal.clientId}`],
       },
     ],
+    purposeOfEvent: [{ coding: [{ system: purposeOfUseSystem, code: facts.purposeOfUse }], ...(facts.breakGlassReason === undefined ? {} : { text: facts.breakGlassReason }) }],
     source: {
       observer: { display: 'DSC FHIR API' },
       type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '3', display: 'Web Server' }],
@@ -83,6 +103,7 @@ export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): Au
     extension: [
       ...(facts.userAgent ? [{ url: 'urn:dsc:audit:user-agent', valueString: facts.userAgent }] : []),
       { url: 'urn:dsc:audit:request-id', valueString: facts.requestId },
+      ...(facts.overridden ?? []).map((consent) => ({ url: overriddenRestrictionUrl, valueReference: { reference: consent } })),
     ],
   };
 }

@@ -1,3 +1,4 @@
+import { breakGlassHeader, breakGlassPurposeOfUse, defaultPurposeOfUse, purposeOfUseHeader } from '../contracts/access-headers';
 import { resourceServerIdentifier } from '../contracts/auth';
 import { routes, type FhirInteraction } from '../contracts/routes';
 import { compartmentSearchParams, resourceTypes, searchParametersOf, type ResourceType, type SearchParameterInfo } from './registry/registry';
@@ -44,7 +45,11 @@ export function capabilityStatement({ baseUrl, software, date, cors }: Capabilit
         security: {
           cors,
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }],
-          description: `OAuth 2.0 access tokens from the network's Cognito user pool (Authorization: Bearer <token>); staff roles come from Cognito groups, system clients use ${resourceServerIdentifier}/* scopes. Every access to patient data is journaled.`,
+          description:
+            `OAuth 2.0 access tokens from the network's Cognito user pool (Authorization: Bearer <token>); staff roles come from Cognito groups, system clients use ${resourceServerIdentifier}/* scopes. ` +
+            `Patients' restrictions (LRSSS) are active Consent resources with deny provisions: restricted items are left out of searches, includes, totals and $everything, and a read of one answers 403. ` +
+            `In an emergency a clinician may override a restriction for one request with the ${breakGlassHeader} header (the reason, percent-encoded UTF-8); the access is journaled as ${breakGlassPurposeOfUse} and raises an alert. ` +
+            `The ${purposeOfUseHeader} header declares the purpose of use (an HL7 v3 PurposeOfUse code; ${defaultPurposeOfUse} by default). Every access to patient data is journaled.`,
         },
         documentation: `Search parameters marked read-your-writes find a resource in the very next request after its write returns; every other parameter is eventually consistent (indexed from the change stream, usually within a second). ${readYourWritesNote}`,
         resource: resourceTypes.filter(isStorable).map((type) => ({

@@ -1,4 +1,7 @@
+import { breakGlassReasonOf, purposeOfUseOf } from '../access/break-glass';
+import { dutyConflict } from '../access/duties';
 import { principalFromClaims } from '../access/principal';
+import { breakGlassHeader, purposeOfUseHeader } from '../contracts/access-headers';
 import { acceptedScopes, allowedClientIdsEnvVar } from '../contracts/auth';
 import { Forbidden } from '../fhir/errors';
 import type { RequestContext } from '../record/request-context';
@@ -7,7 +10,7 @@ import type { FhirRequest } from './http';
 
 let allowedClientIds: Set<string> | undefined;
 
-/** The domain's view of who asks, from the claims API Gateway's authorizer verified. */
+/** The domain's view of who asks and why, from the claims API Gateway's authorizer verified and the access headers. */
 export function requestContextOf(request: FhirRequest): RequestContext {
   const { identity, authorizer } = request.event.requestContext;
   allowedClientIds ??= listEnv(allowedClientIdsEnvVar);
@@ -18,10 +21,17 @@ export function requestContextOf(request: FhirRequest): RequestContext {
   if (access !== 'public' && !acceptedScopes(access).some((scope) => principal.scopes.includes(scope))) {
     throw new Forbidden(`The access token does not grant ${access} access`);
   }
+  // Record routes refuse a duty conflict in the policy, which journals it; the journal and staff routes touch no record.
+  const conflict = access === 'audit' || access === 'admin' ? dutyConflict(principal.roles) : undefined;
+  if (conflict) throw new Forbidden(conflict);
+  const purposeOfUse = purposeOfUseOf(request.header(purposeOfUseHeader));
+  const breakGlassReason = breakGlassReasonOf(request.header(breakGlassHeader));
   return {
     principal,
     requestId: request.requestId,
     ...clientOf(identity),
+    ...(purposeOfUse === undefined ? {} : { purposeOfUse }),
+    ...(breakGlassReason === undefined ? {} : { breakGlassReason }),
   };
 }
 

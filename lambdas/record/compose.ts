@@ -12,6 +12,6 @@ import { ReadService } from './read-service';
  */
 export function readServices(client: DynamoDBDocumentClient, tableNames: RecordTableNames, now?: () => Date) {
   const store = new DynamoDbRecordStore(client, tableNames);
-  const access = new AccessRecorder(new DynamoDbAccessJournal(client, tableNames.audit), now);
+  const access = new AccessRecorder(new DynamoDbAccessJournal(client, tableNames.audit), store, now);
   return { store, access, reader: new ReadService(store, access), search: new SearchService(store, access) };
 }

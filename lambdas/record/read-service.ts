@@ -13,8 +13,8 @@ export interface HistoryRequest {
 
 /**
  * The read interactions: read, vread and history. Nothing here can reach the validator or the
- * FHIRPath engine, so the read function's bundle stays small. Every answer is journaled before
- * it is returned.
+ * FHIRPath engine, so the read function's bundle stays small. Every answer is screened against
+ * the patients' restrictions and journaled before it is returned.
  */
 export class ReadService {
   constructor(
@@ -26,7 +26,7 @@ export class ReadService {
     const reference = `${resourceType}/${assertFhirId(id)}`;
     await this.access.authorize(ctx, 'read', resourceType, 'read', reference);
     const current = await this.store.readCurrent(resourceType, id);
-    await this.journalOne(ctx, 'read', reference, current);
+    await this.admitOne(ctx, 'read', reference, current);
     if (!current) throw new NotFound(`${reference} is not known`);
     if (current.deleted) throw new Gone(`${reference} was deleted`);
     return current;
@@ -36,7 +36,7 @@ export class ReadService {
     const reference = `${resourceType}/${assertFhirId(id)}`;
     await this.access.authorize(ctx, 'read', resourceType, 'vread', reference);
     const version = await this.store.readVersion(resourceType, id, versionId);
-    await this.journalOne(ctx, 'vread', reference, version);
+    await this.admitOne(ctx, 'vread', reference, version);
     if (!version) throw new NotFound(`${reference}/_history/${versionId} is not known`);
     if (version.deleted) throw new Gone(`${reference} was deleted in version ${versionId}`);
     return version;
@@ -47,8 +47,7 @@ export class ReadService {
     const reference = `${resourceType}/${assertFhirId(id)}`;
     await this.access.authorize(ctx, 'read', resourceType, 'history-instance', reference);
     const page = await this.store.history(resourceType, id, { limit: request.count, cursor: request.cursor, since: request.since, descending: true });
-    const touched = page.items.map((version) => ({ reference, compartments: version.compartments }));
-    await this.access.record(ctx, 'history-instance', touched, page.items.length > 0 || request.cursor ? 'success' : 'not-found', reference);
+    await this.access.admitInstance(ctx, 'history-instance', reference, page.items, page.items.length > 0 || request.cursor ? 'success' : 'not-found');
     if (page.items.length === 0 && !request.cursor && !request.since) throw new NotFound(`${reference} is not known`);
     return page;
   }
@@ -58,14 +57,13 @@ export class ReadService {
     await this.access.authorize(ctx, 'read', resourceType, 'history-type', resourceType);
     const page = await this.store.typeHistory(resourceType, { limit: request.count, cursor: request.cursor, since: request.since, descending: true });
     const versions = await this.store.readVersions(page.items);
-    const touched = versions.map((version) => ({ reference: `${resourceType}/${version.id}`, compartments: version.compartments }));
-    await this.access.record(ctx, 'history-type', touched, 'success', resourceType);
-    return { items: versions, next: page.next };
+    // A type's history lists what this caller may see: restricted versions are left out, as in a search.
+    const visible = await this.access.admitListing(ctx, 'history-type', versions, resourceType);
+    return { items: visible, next: page.next };
   }
 
-  private async journalOne(ctx: RequestContext, interaction: 'read' | 'vread', reference: string, version: VersionRecord | undefined): Promise<void> {
+  private async admitOne(ctx: RequestContext, interaction: 'read' | 'vread', reference: string, version: VersionRecord | undefined): Promise<void> {
     // The journal entry is written before any data leaves: if it cannot be, nothing is returned.
-    const touched = version ? [{ reference, compartments: version.compartments }] : [];
-    await this.access.record(ctx, interaction, touched, version ? 'success' : 'not-found', reference);
+    await this.access.admitInstance(ctx, interaction, reference, version ? [version] : [], version ? 'success' : 'not-found');
   }
 }

@@ -6,4 +6,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /** The HL7 v3 PurposeOfUse code the client declared; absent: TREAT. */
+  readonly purposeOfUse?: string;
+  /** The clinician's break-glass reason, already decoded and checked. */
+  readonly breakGlassReason?: string;
 }

@@ -150,8 +150,8 @@ export class WriteService {
       const guard = matches[0] ? undefined : await this.guardOf(resourceType, canonical, criteria, ctx);
       const existing = matches[0] ?? guard?.match;
       if (existing) {
-        const reference = `${resourceType}/${existing.id}`;
-        await this.deps.access.record(ctx, 'read', [{ reference, compartments: existing.compartments }], 'success', reference, criteria);
+        // The existing resource is returned: it is read, so a patient's restriction applies to it.
+        await this.deps.access.admitInstance(ctx, 'read', `${resourceType}/${existing.id}`, [existing], 'success', criteria);
         return { status: 200, version: existing };
       }
       try {

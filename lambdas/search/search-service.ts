@@ -78,11 +78,12 @@ export class SearchService {
     const subject = patient ? `Patient/${assertFhirId(patient)}` : resourceType;
     await this.access.authorize(ctx, 'read', resourceType, 'search-type', subject, options.query);
     const request = parseSearchRequest(resourceType, params, { lenient: options.lenient });
-    const clauses = await this.resolveChains(ctx.principal, request.clauses);
-    const result = clauses ? await this.page(request, clauses, patient ? `Patient/${patient}` : undefined) : { matches: [], next: undefined, total: 0 };
+    const clauses = await this.resolveChains(ctx, request.clauses);
+    const result = clauses ? await this.page(ctx, request, clauses, patient ? `Patient/${patient}` : undefined) : { matches: [], next: undefined, total: 0 };
     const includes = await this.includes(ctx.principal, request, result.matches);
-    await this.access.record(ctx, 'search-type', [...result.matches, ...includes].map(touched), 'success', subject, options.query);
-    return { ...result, includes, issues: request.ignored, request };
+    // What a patient's restriction withholds is dropped from matches and includes alike, without a trace.
+    const visible = new Set(await this.access.admitListing(ctx, 'search-type', [...result.matches, ...includes], subject, options.query));
+    return { ...result, matches: result.matches.filter((match) => visible.has(match)), includes: includes.filter((include) => visible.has(include)), issues: request.ignored, request };
   }
 
   /** For conditional interactions: at most `limit` current matches, not journaled here (the write that follows is). */
@@ -90,10 +91,10 @@ export class SearchService {
     const params = [...new URLSearchParams(criteria)];
     const request = parseSearchRequest(resourceType, params, { lenient: false });
     if (request.clauses.length === 0) throw new Invalid('Conditional criteria must contain at least one search parameter');
-    const clauses = await this.resolveChains(ctx.principal, request.clauses);
+    const clauses = await this.resolveChains(ctx, request.clauses);
     const canonical = canonicalQuery(request);
     if (!clauses) return { matches: [], canonical };
-    const { matches } = await this.page({ ...request, sort: [], count: limit, cursor: undefined, total: undefined, summary: undefined }, clauses, undefined, maxExaminedForSortOrTotal);
+    const { matches } = await this.page(ctx, { ...request, sort: [], count: limit, cursor: undefined, total: undefined, summary: undefined }, clauses, undefined, maxExaminedForSortOrTotal);
     return { matches: [...matches], canonical };
   }
 
@@ -108,22 +109,23 @@ export class SearchService {
       throw patient ? new Gone(`${reference} was deleted`) : new NotFound(`${reference} is not known`);
     }
     // Types the caller may not read are skipped before anything is read (a clerk sees demographics and scheduling only).
-    const readable = (type: string) => isResourceType(type) && decideByRole({ principal: ctx.principal, access: 'read', resourceType: type }).effect === 'permit';
+    const readable = (type: string) => isResourceType(type) && decideByRole({ principal: ctx.principal, action: 'read', type }).effect === 'permit';
     const keep = (pointer: VersionPointer & { lastUpdated?: string }) => readable(splitReference(pointer.reference).resourceType) && (!since || (pointer.lastUpdated ?? '') >= since);
     const sources = (types ?? [undefined]).map((type) => this.compartmentSource(reference, type, keep));
     const q = `$everything?${canonicalEverything(since, types)}`;
     // _count=0 asks for no resources (and so no next page).
     const result = count === 0 ? { matches: [], next: undefined } : await this.collectPage({ sources }, [], count, decodeState(cursor, q), q, reference, maxExaminedPerPage);
-    await this.access.record(ctx, 'instance-operation', result.matches.map(touched), 'success', reference, options.query);
-    return { ...result, includes: [], issues };
+    const matches = await this.access.admitListing(ctx, 'instance-operation', result.matches, reference, options.query);
+    return { ...result, matches, includes: [], issues };
   }
 
-  private async page(request: SearchRequest, clauses: readonly SearchClause[], patient: string | undefined, examine = maxExaminedPerPage) {
+  private async page(ctx: RequestContext, request: SearchRequest, clauses: readonly SearchClause[], patient: string | undefined, examine = maxExaminedPerPage) {
     const q = `${request.resourceType}?${canonicalQuery(request)}${request.sort.map((key) => `&_sort=${key.descending ? '-' : ''}${key.code}`).join('')}${patient ? `&@${patient}` : ''}`;
     const state = decodeState(request.cursor, q);
     const count = request.summary === 'count' ? 0 : Math.max(0, request.count ?? defaultCount);
     const plan = this.plan(request.resourceType, clauses, patient, request.sort);
-    const total = request.total === 'accurate' || request.summary === 'count' ? (await this.everyMatch(plan, clauses, patient, '_total')).length : undefined;
+    // A total counts only what this caller may see, so that it reveals nothing a restriction withholds.
+    const total = request.total === 'accurate' || request.summary === 'count' ? (await this.access.screen(ctx, await this.everyMatch(plan, clauses, patient, '_total'))).visible.length : undefined;
     if (count === 0) return { matches: [], next: undefined, total };
     const sorted = request.sort.length > 0 && !(plan.orderedBy && request.sort.length === 1 && request.sort[0]?.code === plan.orderedBy.code);
     const result = sorted
@@ -295,7 +297,7 @@ export class SearchService {
   }
 
   /** `subject:Patient.identifier=…` becomes `subject=Patient/a,Patient/b` once the targets are found; undefined when nothing can match. */
-  private async resolveChains(principal: Principal, clauses: readonly SearchClause[]): Promise<SearchClause[] | undefined> {
+  private async resolveChains(ctx: RequestContext, clauses: readonly SearchClause[]): Promise<SearchClause[] | undefined> {
     const resolved: SearchClause[] = [];
     for (const clause of clauses) {
       if (!clause.chain) {
@@ -303,13 +305,15 @@ export class SearchService {
         continue;
       }
       const { targetType, clause: inner } = clause.chain;
-      if (decideByRole({ principal, access: 'read', resourceType: targetType }).effect !== 'permit') {
+      if (decideByRole({ principal: ctx.principal, action: 'read', type: targetType }).effect !== 'permit') {
         throw new Invalid([{ severity: 'error', code: 'forbidden', diagnostics: `The chained search on ${targetType} needs read access to ${targetType}` }]);
       }
-      const innerClauses = await this.resolveChains(principal, [inner]);
+      const innerClauses = await this.resolveChains(ctx, [inner]);
       if (!innerClauses) return undefined;
       const plan = this.plan(targetType, innerClauses, undefined, []);
-      const { matches, next } = await this.collectPage(plan, innerClauses, maxChainTargets + 1, { v: 0, q: '' }, '', undefined, maxExaminedForSortOrTotal);
+      const { matches: candidates, next } = await this.collectPage(plan, innerClauses, maxChainTargets + 1, { v: 0, q: '' }, '', undefined, maxExaminedForSortOrTotal);
+      // A restricted target must not select results either: that would tell what it holds.
+      const { visible: matches } = await this.access.screen(ctx, candidates);
       if (matches.length > maxChainTargets || next) {
         throw new Invalid([{ severity: 'error', code: 'too-costly', diagnostics: `The chained parameter ${clause.code} matches more than ${maxChainTargets} ${targetType} resources: make it more selective` }]);
       }
@@ -327,7 +331,7 @@ export class SearchService {
     const add = (record: VersionRecord | undefined) => {
       const reference = record && `${record.resourceType}/${record.id}`;
       if (!record || !reference || record.deleted || seen.has(reference) || found.length >= maxIncludes) return;
-      if (!isResourceType(record.resourceType) || decideByRole({ principal, access: 'read', resourceType: record.resourceType }).effect !== 'permit') return;
+      if (!isResourceType(record.resourceType) || decideByRole({ principal, action: 'read', type: record.resourceType }).effect !== 'permit') return;
       seen.add(reference);
       found.push(record);
     };
@@ -360,10 +364,6 @@ function referencesOf(record: VersionRecord, spec: IncludeSpec): string[] {
   return (record.searchValues[spec.code] ?? []).flatMap((value) =>
     typeof value === 'string' && /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(value) && (!spec.targetType || value.startsWith(`${spec.targetType}/`)) ? [value] : [],
   );
-}
-
-function touched(record: VersionRecord) {
-  return { reference: `${record.resourceType}/${record.id}`, compartments: record.compartments };
 }
 
 function compareKeys(a: readonly (string | null)[], b: readonly (string | null)[], sort: SearchRequest['sort']): number {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dataCategories } from '../../lambdas/access/categories';
 import { roles } from '../../lambdas/access/roles';
 import { resourceTypes } from '../../lambdas/fhir/registry/registry';
-import { accessCell, renderRoleMatrix, roleMatrixDoc, typesByCategory } from '../../scripts/role-matrix';
+import { accessCell, conflictingPairs, renderRoleMatrix, roleMatrixDoc, typesByCategory } from '../../scripts/role-matrix';
 
 /** The rendered role table, as cells by role and category header. */
 function roleTable(): Map<string, Map<string, string>> {
@@ -66,6 +66,16 @@ describe('docs/role-matrix.md', () => {
     expect(accessCell('physician', 'clinical')).toBe('read, write');
     expect(accessCell('allied-health', 'clinical')).toBe('read');
     expect(accessCell('integration', 'journal')).toBe('—');
+  });
+});
+
+describe('the separation of duties table', () => {
+  it('forbids user-admin with every role that reads patient data, and privacy-officer with every clinical writer', () => {
+    const pairs = conflictingPairs().map(({ pair }) => [...pair].sort().join(' + '));
+    for (const role of roles.filter((candidate) => candidate !== 'user-admin')) expect(pairs, role).toContain([role, 'user-admin'].sort().join(' + '));
+    for (const role of ['physician', 'nurse', 'integration']) expect(pairs, role).toContain([role, 'privacy-officer'].sort().join(' + '));
+    expect(pairs).not.toContain(['clerk', 'privacy-officer'].sort().join(' + '));
+    expect(pairs).not.toContain(['allied-health', 'privacy-officer'].sort().join(' + '));
   });
 });
 

@@ -238,7 +238,7 @@ describe('ReadService against DynamoDB Local', () => {
       const auditClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint'), region: 'ca-central-1', credentials: localCredentials }));
       const audit = mockClient(auditClient);
       audit.on(PutCommand).rejects(Object.assign(new Error('audit table unavailable'), { name: 'ServiceUnavailable' }));
-      const blind = new ReadService(services.store, new AccessRecorder(new DynamoDbAccessJournal(auditClient, env.names.audit)));
+      const blind = new ReadService(services.store, new AccessRecorder(new DynamoDbAccessJournal(auditClient, env.names.audit), services.store));
       expect(await rejection(blind.read(nurse, 'Patient', patient.id))).toHaveProperty('message', 'audit table unavailable');
       expect(await rejection(blind.vread(nurse, 'Patient', patient.id, 1))).toHaveProperty('message', 'audit table unavailable');
       expect(await rejection(blind.history(nurse, 'Patient', patient.id, { count: 10 }))).toHaveProperty('message', 'audit table unavailable');

@@ -544,7 +544,7 @@ describe('search once indexed', () => {
       const auditClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint'), region: 'ca-central-1', credentials: localCredentials }));
       const audit = mockClient(auditClient);
       audit.on(PutCommand).rejects(Object.assign(new Error('audit table unavailable'), { name: 'ServiceUnavailable' }));
-      const blind = new SearchService(t.store, new AccessRecorder(new DynamoDbAccessJournal(auditClient, t.env.names.audit)));
+      const blind = new SearchService(t.store, new AccessRecorder(new DynamoDbAccessJournal(auditClient, t.env.names.audit), t.store));
       expect(await rejection(blind.search(physician, 'Observation', paramsOf('code=718-7'), { lenient: false, query: 'code=718-7' }))).toHaveProperty('message', 'audit table unavailable');
       expect(await rejection(blind.everything(physician, d.helene.id, [], { lenient: false, query: '' }))).toHaveProperty('message', 'audit table unavailable');
       expect(audit.commandCalls(PutCommand).length).toBeGreaterThanOrEqual(2);
@@ -659,13 +659,15 @@ describe('the cost of a search page', () => {
       };
     };
     let next: string | undefined;
+    // Each page is a request of its own, so each reads the patient's restrictions (its Consents) once.
+    const ctx = () => requestFor('physician');
     return {
-      indexFirstPage: await profile(async () => (next = (await search(t, 'Observation', 'code=urn:cost|c&_count=10')).next)),
-      indexSecondPage: await profile(() => search(t, 'Observation', withCursor('code=urn:cost|c&_count=10', next))),
-      compartment: await profile(() => search(t, 'Observation', `subject=Patient/${patient.id}&_count=10`)),
-      listing: await profile(() => search(t, 'Observation', '_count=10')),
-      identifier: await profile(() => search(t, 'Patient', `identifier=${mrn}|COST-1`)),
-      everything: await profile(() => everything(t, patient.id, '_count=10')),
+      indexFirstPage: await profile(async () => (next = (await search(t, 'Observation', 'code=urn:cost|c&_count=10', { ctx: ctx() })).next)),
+      indexSecondPage: await profile(() => search(t, 'Observation', withCursor('code=urn:cost|c&_count=10', next), { ctx: ctx() })),
+      compartment: await profile(() => search(t, 'Observation', `subject=Patient/${patient.id}&_count=10`, { ctx: ctx() })),
+      listing: await profile(() => search(t, 'Observation', '_count=10', { ctx: ctx() })),
+      identifier: await profile(() => search(t, 'Patient', `identifier=${mrn}|COST-1`, { ctx: ctx() })),
+      everything: await profile(() => everything(t, patient.id, '_count=10', ctx())),
     };
   }
 
@@ -692,9 +694,9 @@ describe('the cost of a search page', () => {
       expect({ name, journal: page.journal, other: page.other }).toEqual({ name, journal: 1, other: 0 });
     }
     // Index entries may lag a write, so each candidate is read at its current version: one index
-    // Query, then one Query per candidate (10 on a full page).
-    expect(large.indexFirstPage.record).toEqual(Array.from({ length: 11 }, () => 'QueryCommand'));
-    // Compartment items are written with the version: one Query and one BatchGetItem.
-    expect(large.compartment.record).toEqual(['BatchGetItemCommand', 'QueryCommand']);
+    // Query, then one Query per candidate (10 on a full page), then one for the patient's restrictions.
+    expect(large.indexFirstPage.record).toEqual(Array.from({ length: 12 }, () => 'QueryCommand'));
+    // Compartment items are written with the version: one Query and one BatchGetItem, and the restrictions' Query.
+    expect(large.compartment.record).toEqual(['BatchGetItemCommand', 'QueryCommand', 'QueryCommand']);
   });
 });

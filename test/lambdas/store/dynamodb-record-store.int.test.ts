@@ -41,7 +41,7 @@ function versionOf(resourceType: string, id: string, versionId: number, options:
 }
 
 function journalEntryFor(patient: string, interaction: AccessFacts['interaction'] = 'create'): JournalEntry {
-  const facts: AccessFacts = { ...contextFor('nurse'), interaction, patient, entities: [patient], outcome: 'success', recorded: new Date() };
+  const facts: AccessFacts = { ...contextFor('nurse'), interaction, patient, entities: [patient], outcome: 'success', recorded: new Date(), purposeOfUse: 'TREAT' };
   return { event: auditEventFor(facts), patient };
 }
 
