@@ -37,6 +37,9 @@ export interface RouteDefinition {
 
 const read = (method: HttpMethod, path: string, interaction: FhirInteraction): RouteDefinition => ({ method, path, interaction, function: 'recordRead', access: 'read' });
 const write = (method: HttpMethod, path: string, interaction: FhirInteraction): RouteDefinition => ({ method, path, interaction, function: 'recordWrite', access: 'write' });
+const journal = (path: string, interaction: FhirInteraction): RouteDefinition => ({ method: 'GET', path, interaction, function: 'journal', access: 'audit' });
+/** Staff accounts are not FHIR resources; their routes borrow the FHIR interaction each one resembles, which the journal records. */
+const admin = (method: HttpMethod, path: string, interaction: FhirInteraction): RouteDefinition => ({ method, path, interaction, function: 'staffAdmin', access: 'admin' });
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/metadata', function: 'metadata', interaction: 'capabilities', access: 'public' },
@@ -55,6 +58,16 @@ export const routes: readonly RouteDefinition[] = [
   read('GET', '/{type}/{id}/_history/{vid}', 'vread'),
   // `$everything` and the other operations, and compartment searches such as /Patient/{id}/Observation.
   read('GET', '/{type}/{id}/{operation}', 'instance-operation'),
+  // The access journal, read-only: a literal resource beside /{type}, so a write to /AuditEvent is a 405
+  // from the gateway and /AuditEvent/… matches nothing, neither reaching the record functions.
+  journal('/AuditEvent', 'search-type'),
+  journal('/{type}/{id}/$access-report', 'instance-operation'),
+  // Staff accounts (Cognito), for user administrators. No DELETE: accounts are disabled, never deleted.
+  admin('GET', '/admin/users', 'search-type'),
+  admin('POST', '/admin/users', 'create'),
+  admin('GET', '/admin/users/{username}', 'read'),
+  admin('PATCH', '/admin/users/{username}', 'patch'),
+  admin('POST', '/admin/users/{username}/sign-out', 'instance-operation'),
 ];
 
 /** Key a route by what API Gateway hands the integration: the method and the resource path template. */

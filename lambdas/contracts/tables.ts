@@ -18,6 +18,17 @@ export interface TableDefinition {
   readonly sortKey: KeyAttribute;
   /** A change stream, for work that may lag the write (search index entries). */
   readonly stream?: 'NEW_IMAGE';
+  /** Global secondary indexes: eventually consistent, each write to the table also writes them. */
+  readonly globalIndexes?: readonly IndexDefinition[];
+}
+
+export interface IndexDefinition {
+  /** The index name; Queries name it, and IAM authorises them on `<table arn>/index/<name>`. */
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** Which attributes the index copies: only the keys, or every attribute. */
+  readonly projection: 'KEYS_ONLY' | 'ALL';
 }
 
 /**
@@ -35,12 +46,28 @@ export const recordTable = {
   stream: 'NEW_IMAGE',
 } as const satisfies TableDefinition;
 
+/**
+ * The journal by agent (who acted), newest first, for the privacy officers' `GET /AuditEvent?agent=`.
+ * Keys only: an entry is written on every access but the journal is read by agent rarely, so the
+ * index keeps a ~100-byte copy of each entry rather than a second copy of the whole entry, and an
+ * agent query reads the entries themselves from the table (BatchGetItem).
+ */
+export const auditAgentIndex = {
+  name: 'agent',
+  partitionKey: { name: 'agent', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  projection: 'KEYS_ONLY',
+} as const satisfies IndexDefinition;
+
 /** The access journal (LRSSS): append-only AuditEvents, pk `<subject reference>`, sk `<recorded>#<event id>`. */
 export const auditTable = {
   id: 'AuditTable',
   nameEnvVar: 'AUDIT_TABLE_NAME',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
+  // Feeds the journal archiver: every change is copied to the Object-Locked archive bucket.
+  stream: 'NEW_IMAGE',
+  globalIndexes: [auditAgentIndex],
 } as const satisfies TableDefinition;
 
 export const tables = { record: recordTable, audit: auditTable } as const;

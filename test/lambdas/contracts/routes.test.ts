@@ -12,16 +12,24 @@ describe('the route table', () => {
     expect(routes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`)).toEqual(['GET /metadata']);
   });
 
-  it('is generic by type: a few resources serve all 145 types, none names a type', () => {
-    expect(resourcePaths.length).toBeLessThanOrEqual(10);
-    expect(resourcePaths.filter((path) => /\/[A-Z]/.test(path))).toEqual([]);
+  it('is generic by type: a few resources serve all 145 types, and only the read-only journal names its type', () => {
+    expect(resourcePaths.filter((path) => !path.startsWith('/admin/')).length).toBeLessThanOrEqual(12);
+    expect(resourcePaths.filter((path) => /\/[A-Z]/.test(path))).toEqual(['/AuditEvent']);
   });
 
-  it('sends writes to the write function and reads to the read function', () => {
-    for (const route of routes.filter((candidate) => candidate.function !== 'metadata')) {
-      expect(route.function, `${route.method} ${route.path}`).toBe(route.access === 'write' ? 'recordWrite' : 'recordRead');
+  it('sends record writes to the write function, record reads to the read function, the journal to the journal function and staff accounts to the admin function', () => {
+    const functionFor = { read: 'recordRead', write: 'recordWrite', audit: 'journal', admin: 'staffAdmin' } as const;
+    for (const route of routes.filter((candidate) => candidate.access !== 'public')) {
+      expect(route.function, `${route.method} ${route.path}`).toBe(functionFor[route.access as keyof typeof functionFor]);
     }
     expect(findRoute('POST', '/{type}/_search')?.function).toBe('recordRead');
+  });
+
+  it('serves the journal read-only and staff accounts without a delete', () => {
+    expect(methodsOf('/AuditEvent')).toEqual(['GET']);
+    expect(routes.filter((route) => route.function === 'journal').map((route) => route.method)).toEqual(['GET', 'GET']);
+    expect(routes.filter((route) => route.function === 'staffAdmin' && route.method === 'DELETE')).toEqual([]);
+    expect(routes.filter((route) => route.path.startsWith('/admin')).map((route) => route.access)).toEqual(Array(5).fill('admin'));
   });
 });
 
@@ -37,6 +45,23 @@ describe('matchRoute, as API Gateway resolves resources', () => {
     expect(routeOf('POST', '/Observation/_search')).toBe('POST /{type}/_search {"type":"Observation"}');
     expect(routeOf('GET', '/Observation/abc/_history/3')).toBe('GET /{type}/{id}/_history/{vid} {"type":"Observation","id":"abc","vid":"3"}');
     expect(routeOf('GET', '/Patient/abc/$everything')).toBe('GET /{type}/{id}/{operation} {"type":"Patient","id":"abc","operation":"$everything"}');
+    expect(routeOf('GET', '/Patient/abc/$access-report')).toBe('GET /{type}/{id}/$access-report {"type":"Patient","id":"abc"}');
+    expect(routeOf('GET', '/AuditEvent')).toBe('GET /AuditEvent {}');
+    expect(routeOf('GET', '/Observation')).toBe('GET /{type} {"type":"Observation"}');
+  });
+
+  it('keeps writes to AuditEvent from the record: 405 on /AuditEvent, nothing under it', () => {
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) expect(matchRoute(method, '/AuditEvent')).toEqual({ kind: 'method-not-allowed', resourcePath: '/AuditEvent', allowed: ['GET'] });
+    expect(matchRoute('GET', '/AuditEvent/abc')).toBeUndefined();
+    expect(matchRoute('PUT', '/AuditEvent/abc')).toBeUndefined();
+    expect(matchRoute('GET', '/AuditEvent/_history')).toBeUndefined();
+  });
+
+  it('routes the admin API under a literal /admin, which serves nothing itself, and answers DELETE on an account 405', () => {
+    expect(routeOf('PATCH', '/admin/users/u%40x.org')).toBe('PATCH /admin/users/{username} {"username":"u@x.org"}');
+    expect(routeOf('POST', '/admin/users/u1/sign-out')).toBe('POST /admin/users/{username}/sign-out {"username":"u1"}');
+    expect(matchRoute('GET', '/admin')).toBeUndefined();
+    expect(matchRoute('DELETE', '/admin/users/u1')).toEqual({ kind: 'method-not-allowed', resourcePath: '/admin/users/{username}', allowed: ['GET', 'PATCH'] });
   });
 
   it('decodes path parameters and ignores one trailing slash', () => {
@@ -58,8 +83,10 @@ describe('matchRoute, as API Gateway resolves resources', () => {
     expect(matchRoute('GET', '/Patient/%E0%A4%A')).toBeUndefined();
   });
 
-  it('accepts staff sign-in tokens and the matching custom scope for each access level', () => {
-    expect(acceptedScopes('read')).toEqual(['aws.cognito.signin.user.admin', 'dsc-fhir/fhir.read']);
-    expect(acceptedScopes('write')).toEqual(['aws.cognito.signin.user.admin', 'dsc-fhir/fhir.write']);
+  it('accepts only the matching custom scope of this API for each access level, never the account-changing sign-in scope', () => {
+    expect(acceptedScopes('read')).toEqual(['dsc-fhir/fhir.read']);
+    expect(acceptedScopes('write')).toEqual(['dsc-fhir/fhir.write']);
+    expect(acceptedScopes('audit')).toEqual(['dsc-fhir/audit.read']);
+    expect(acceptedScopes('admin')).toEqual(['dsc-fhir/staff.admin']);
   });
 });
