@@ -122,6 +122,7 @@ async function main() {
   const stack = await startLocalStack({
     apiPort: await freePort(),
     cognitoPort: await freePort(),
+    tokenPort: await freePort(),
     dynamoDbPort: await freePort(),
     localDir: mkdtempSync(path.join(tmpdir(), 'dsc-bench-')),
     inMemory: true,

@@ -1,12 +1,16 @@
 import {
+  AddCustomAttributesCommand,
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
   ListGroupsCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
@@ -16,10 +20,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { roleDescriptions, roles } from '../lambdas/access/roles';
+import { practitionerAttribute } from '../lambdas/contracts/auth';
 import type { Children } from './children';
 import { waitUntil } from './children';
 import { localCredentials } from './dynamodb';
-import type { DemoUser } from './demo-data';
+import type { DemoIntegrationClient, DemoUser } from './demo-data';
+import type { UserAttributesOf } from './staff-token-trigger';
 
 const cognitoLocalBin = require.resolve('cognito-local/lib/bin/start.js');
 const poolName = 'dsc-local-staff';
@@ -51,21 +57,39 @@ export function cognitoEndpoint(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
 
+/** A client-credentials app client, with the secret it authenticates with at the token endpoint. */
+export interface IntegrationClient {
+  readonly name: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+}
+
 export interface ProvisionedPool {
   readonly userPoolId: string;
   readonly clientId: string;
+  readonly integrationClients: readonly IntegrationClient[];
 }
 
 /**
- * The same shape as the auth stack: an email-named pool, one group per role and a public
- * app client. Idempotent, so a restart finds what the last run made.
+ * The same shape as the auth stack: an email-named pool with the practitioner attribute, one
+ * group per role, a public app client for staff and confidential ones for integrations.
+ * Idempotent, so a restart finds what the last run made (a pool from an older run gains the
+ * attribute it lacks).
  */
-export async function provisionPool(client: CognitoIdentityProviderClient, users: readonly DemoUser[]): Promise<ProvisionedPool> {
+export async function provisionPool(
+  client: CognitoIdentityProviderClient,
+  users: readonly DemoUser[],
+  integrations: readonly DemoIntegrationClient[],
+): Promise<ProvisionedPool> {
   const userPoolId = await ensurePool(client);
+  await ensurePractitionerAttribute(client, userPoolId);
   const clientId = await ensureClient(client, userPoolId);
+  const integrationClients: IntegrationClient[] = [];
+  for (const integration of integrations) integrationClients.push(await ensureIntegrationClient(client, userPoolId, integration));
   await ensureGroups(client, userPoolId);
   for (const user of users) await ensureUser(client, userPoolId, user);
-  return { userPoolId, clientId };
+  return { userPoolId, clientId, integrationClients };
 }
 
 async function ensurePool(client: CognitoIdentityProviderClient): Promise<string> {
@@ -83,6 +107,14 @@ async function ensurePool(client: CognitoIdentityProviderClient): Promise<string
   const id = created.UserPool?.Id;
   if (id === undefined) throw new Error(`CreateUserPool answered without a pool id for ${poolName}`);
   return id;
+}
+
+async function ensurePractitionerAttribute(client: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {
+  const { UserPool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+  if (UserPool?.SchemaAttributes?.some((attribute) => attribute.Name === practitionerAttribute)) return;
+  // Mutable, as in the auth stack: the admin API relinks an account; app clients get no write access to it there.
+  const name = practitionerAttribute.replace(/^custom:/, '');
+  await client.send(new AddCustomAttributesCommand({ UserPoolId: userPoolId, CustomAttributes: [{ Name: name, AttributeDataType: 'String', Mutable: true }] }));
 }
 
 async function ensureClient(client: CognitoIdentityProviderClient, userPoolId: string): Promise<string> {
@@ -105,6 +137,30 @@ async function ensureClient(client: CognitoIdentityProviderClient, userPoolId: s
   const id = created.UserPoolClient?.ClientId;
   if (id === undefined) throw new Error(`CreateUserPoolClient answered without a client id for ${clientName}`);
   return id;
+}
+
+async function ensureIntegrationClient(client: CognitoIdentityProviderClient, userPoolId: string, integration: DemoIntegrationClient): Promise<IntegrationClient> {
+  const existing = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
+  const found = existing.UserPoolClients?.find((appClient) => appClient.ClientName === integration.name)?.ClientId;
+  const appClient = found
+    ? (await client.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: found }))).UserPoolClient
+    : (
+        await client.send(
+          new CreateUserPoolClientCommand({
+            UserPoolId: userPoolId,
+            ClientName: integration.name,
+            GenerateSecret: true,
+            AllowedOAuthFlowsUserPoolClient: true,
+            AllowedOAuthFlows: ['client_credentials'],
+            AllowedOAuthScopes: [...integration.scopes],
+            AccessTokenValidity: 1,
+            TokenValidityUnits: { AccessToken: 'hours' },
+          }),
+        )
+      ).UserPoolClient;
+  const { ClientId: clientId, ClientSecret: clientSecret } = appClient ?? {};
+  if (clientId === undefined || clientSecret === undefined) throw new Error(`cognito-local gave no id or secret for the app client ${integration.name}`);
+  return { name: integration.name, clientId, clientSecret, scopes: appClient?.AllowedOAuthScopes ?? [] };
 }
 
 async function ensureGroups(client: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {
@@ -133,7 +189,36 @@ async function ensureUser(client: CognitoIdentityProviderClient, userPoolId: str
       }),
     );
   }
-  // Reset the password and groups every start, so the printed accounts always work.
+  // Reset the password, Practitioner link and groups every start, so the printed accounts always work.
   await client.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: user.email, Password: user.password, Permanent: true }));
+  await client.send(
+    new AdminUpdateUserAttributesCommand({ UserPoolId: userPoolId, Username: user.email, UserAttributes: [{ Name: practitionerAttribute, Value: user.practitioner }] }),
+  );
   for (const role of user.roles) await client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: user.email, GroupName: role }));
+}
+
+/**
+ * A verified token's user attributes, as the pre-token-generation trigger receives them, read with
+ * AdminGetUser and kept briefly per sub: long enough to spare cognito-local a call per request,
+ * short enough that a relinked Practitioner shows soon (a deployed token keeps its claims until it expires).
+ */
+export function userAttributeLookup(client: CognitoIdentityProviderClient, userPoolId: string, ttlMs = 30_000): UserAttributesOf {
+  const cache = new Map<string, { readonly until: number; readonly attributes: Promise<Record<string, string> | undefined> }>();
+  return ({ sub, username }) => {
+    const cached = cache.get(sub);
+    if (cached && cached.until > Date.now()) return cached.attributes;
+    const attributes = client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username })).then(
+      (user) => ({
+        ...Object.fromEntries((user.UserAttributes ?? []).flatMap((attribute) => (attribute.Name && attribute.Value !== undefined ? [[attribute.Name, attribute.Value]] : []))),
+        ...(user.UserStatus ? { 'cognito:user_status': user.UserStatus } : {}),
+      }),
+      (error: unknown) => {
+        if (error instanceof UserNotFoundException) return undefined;
+        cache.delete(sub); // a transient failure must not be remembered
+        throw error;
+      },
+    );
+    cache.set(sub, { until: Date.now() + ttlMs, attributes });
+    return attributes;
+  };
 }

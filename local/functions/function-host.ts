@@ -49,7 +49,12 @@ export class FunctionHost {
     }
     const worker = new Worker(path.join(__dirname, 'function-worker.cjs'), {
       env: { ...runtime, ...environmentFor(definition, values) },
-      workerData: { entry: path.join(repositoryRoot, definition.entry), platformDynamoDb: path.join(repositoryRoot, 'lambdas/platform/dynamodb.ts'), grants },
+      workerData: {
+        entry: path.join(repositoryRoot, definition.entry),
+        platformDynamoDb: path.join(repositoryRoot, 'lambdas/platform/dynamodb.ts'),
+        grants,
+        ...('userPoolActions' in definition ? { platformCognito: path.join(repositoryRoot, 'lambdas/platform/cognito.ts'), userPoolActions: definition.userPoolActions } : {}),
+      },
     });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: { ready?: boolean }) => {

@@ -4,10 +4,11 @@
 // TypeScript loader (tsx) is registered per thread through its require hook.
 require('tsx/cjs/api').register();
 const { parentPort, workerData } = require('node:worker_threads');
-const { enforceGrants } = require('./grants.ts');
+const { enforceGrants, enforceUserPoolGrants } = require('./grants.ts');
 
 const { documentClient } = require(workerData.platformDynamoDb);
 enforceGrants(documentClient(), workerData.grants);
+if (workerData.userPoolActions) enforceUserPoolGrants(require(workerData.platformCognito).cognitoClient(), workerData.userPoolActions);
 const { handler } = require(workerData.entry);
 
 parentPort.on('message', async ({ id, event, context }) => {

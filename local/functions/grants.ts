@@ -1,3 +1,4 @@
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Table name → the DynamoDB actions the function's IAM policy allows on it (e.g. `dynamodb:Query`). */
@@ -35,4 +36,19 @@ export function actionsOf(command: string, input: Record<string, unknown>): [str
     return Object.keys((input.RequestItems as Record<string, unknown> | undefined) ?? {}).map((table) => [table, `dynamodb:${command}`]);
   }
   return typeof input.TableName === 'string' ? [[input.TableName, `dynamodb:${command}`]] : [];
+}
+
+/**
+ * cognito-local checks no IAM either: the staff admin function may call exactly the Cognito
+ * actions its definition declares (`userPoolActions`), named as IAM names them.
+ */
+export function enforceUserPoolGrants(client: CognitoIdentityProviderClient, actions: readonly string[]): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const action = `cognito-idp:${((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '')}`;
+      if (!actions.includes(action)) throw Object.assign(new Error(`${action} is not granted to this function`), { name: 'AccessDeniedException' });
+      return next(args);
+    },
+    { step: 'initialize', name: 'localUserPoolGrantCheck' },
+  );
 }

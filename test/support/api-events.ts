@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
@@ -25,7 +25,8 @@ export const staffClaims = (groups = 'physician') => ({
   username: 'staff-sub',
   token_use: 'access',
   client_id: testClientId,
-  scope: 'aws.cognito.signin.user.admin',
+  // What the pre-token-generation trigger leaves in a clinician's token: this API's scopes only.
+  scope: 'dsc-fhir/fhir.read dsc-fhir/fhir.write',
   'cognito:groups': groups,
 });
 
@@ -123,6 +124,10 @@ export function mockedRecordFunction(importModule: () => Promise<unknown>) {
   });
   beforeEach(() => {
     dynamo.reset();
+    // The patient's restrictions: the Consents of their compartment, none unless a test says so
+    // (a test's own Query stub answers every Query; the Consents it would point to are then not found).
+    dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':type': 'Consent/' } }).resolves({ Items: [] });
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
     vi.restoreAllMocks();
   });
   afterEach(() => {

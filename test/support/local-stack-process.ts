@@ -10,6 +10,7 @@ const repositoryRoot = path.resolve(__dirname, '..', '..');
 export interface Ports {
   readonly api: number;
   readonly cognito: number;
+  readonly token: number;
   readonly dynamoDb: number;
 }
 
@@ -23,7 +24,7 @@ export interface StackProcess {
 }
 
 export async function freePorts(): Promise<Ports> {
-  return { api: await freePort(), cognito: await freePort(), dynamoDb: await freePort() };
+  return { api: await freePort(), cognito: await freePort(), token: await freePort(), dynamoDb: await freePort() };
 }
 
 /** Runs `local/start.ts` exactly as `npm start` does, in its own process, on the given ports. */
@@ -35,6 +36,7 @@ export function launchStack(options: { ports: Ports; localDir?: string; inMemory
       ...process.env,
       PORT: String(options.ports.api),
       COGNITO_PORT: String(options.ports.cognito),
+      TOKEN_PORT: String(options.ports.token),
       DYNAMODB_PORT: String(options.ports.dynamoDb),
       DSC_LOCAL_DIR: localDir,
       ...options.env,
