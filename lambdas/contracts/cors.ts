@@ -3,9 +3,12 @@
  * (OPTIONS) methods and gateway responses from it, the handlers and the local gateway add the
  * response headers with it.
  */
+import { breakGlassHeader, purposeOfUseHeader } from './access-headers';
+
 export const corsAllowedOriginsEnvVar = 'CORS_ALLOWED_ORIGINS';
 
-export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Exist', 'If-None-Match', 'If-Modified-Since', 'Prefer'];
+/** What browser apps may send; the break-glass reason and purpose of use too, or a web client could not use them. */
+export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Exist', 'If-None-Match', 'If-Modified-Since', 'Prefer', breakGlassHeader, purposeOfUseHeader];
 export const corsExposeHeaders = ['Location', 'ETag', 'Last-Modified', 'X-Request-Id'];
 export const corsMaxAgeSeconds = 3600;
 
