@@ -2,6 +2,7 @@
 import { App, type Environment } from 'aws-cdk-lib';
 import { resolveStageConfig, type StageConfig } from '../lib/config';
 import { createDscStacks, stageEnvironment } from '../lib/dsc-app';
+import { addNagPacks } from '../lib/nag/packs';
 
 const app = new App();
 // The environment is read once, here: the CLI sets CDK_DEFAULT_ACCOUNT from the current credentials, if any.
@@ -16,3 +17,5 @@ try {
   process.exit(1);
 }
 createDscStacks(app, config, env.account);
+// Every synth runs the nag packs: any unacknowledged finding fails it (cdk.out/validation-report.json).
+addNagPacks(app);

@@ -4,6 +4,7 @@ import type { StageConfig } from './config';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
+import { ReplicaStack } from './stacks/replica-stack';
 import { SecurityStack } from './stacks/security-stack';
 
 /** The stage config's retention choices, as CloudWatch's; the record makes a new choice a compile error until mapped. */
@@ -33,17 +34,32 @@ export function stageEnvironment(config: StageConfig, cliAccount: string | undef
   return { account: config.account ?? credentialsAccount, region: config.region };
 }
 
-/** Composes the four stacks of one stage; stateful stacks are separate from the stateless API. */
+/** Composes the stacks of one stage, and the evidence replica stack where it asks for one; stateful stacks are separate from the stateless API. */
 export function createDscStacks(app: App, config: StageConfig, cliAccount?: string) {
   const env = stageEnvironment(config, cliAccount);
   const name = (part: string) => `Dsc-${config.stage}-${part}`;
   Tags.of(app).add('project', 'dsc');
   Tags.of(app).add('stage', config.stage);
 
+  const trailObjectLockMode = config.production ? 'COMPLIANCE' : 'GOVERNANCE';
+  // The evidence replicas, where the stage asks for them: same account, the replication region.
+  const evidenceReplica = config.replicationRegion === undefined ? undefined : { stage: config.stage, region: config.replicationRegion };
+  const replica =
+    evidenceReplica &&
+    new ReplicaStack(app, name('Replica'), {
+      env: { account: env.account, region: evidenceReplica.region },
+      description: 'DSC evidence replicas in the replication region',
+      replica: evidenceReplica,
+      lockModes: { trail: trailObjectLockMode, journal: 'COMPLIANCE' },
+      auditRetentionYears: config.auditRetentionYears,
+    });
   const security = new SecurityStack(app, name('Security'), {
     env,
     description: 'DSC keys and audit trail',
-    trailObjectLockMode: config.production ? 'COMPLIANCE' : 'GOVERNANCE',
+    trailObjectLockMode,
+    auditRetentionYears: config.auditRetentionYears,
+    alarmEmail: config.alarmEmail,
+    evidenceReplica,
   });
   const data = new DataStack(app, name('Data'), {
     env,
@@ -51,9 +67,22 @@ export function createDscStacks(app: App, config: StageConfig, cliAccount?: stri
     dataKey: security.dataKey,
     trailBucket: security.trailBucket,
     trailKey: security.trailKey,
+    production: config.production,
+    auditRetentionYears: config.auditRetentionYears,
+    backup: config.backup,
+    evidenceReplica,
   });
   Tags.of(data).add('data-classification', 'phi');
-  const auth = new AuthStack(app, name('Auth'), { env, description: 'DSC staff identity', config });
+  // Replication rules name buckets that must already exist, versioned and locked: the replicas deploy first.
+  if (replica) for (const source of [security, data]) source.addStackDependency(replica, 'replication names the replica buckets and key');
+  const auth = new AuthStack(app, name('Auth'), {
+    env,
+    description: 'DSC staff identity',
+    config,
+    logRetention: retentionDays[config.logRetentionDays],
+    logsKey: security.logsKey,
+    alarmTopic: security.alarmTopic,
+  });
   const api = new ApiStack(app, name('Api'), {
     env,
     description: 'DSC FHIR R4 API',
@@ -62,8 +91,10 @@ export function createDscStacks(app: App, config: StageConfig, cliAccount?: stri
     tables: data.tables,
     dataKey: security.dataKey,
     logsKey: security.logsKey,
+    journalArchive: data.journalArchive,
     userPool: auth.userPool,
-    webClient: auth.webClient,
+    apiClients: auth.apiClients,
+    alarmTopic: security.alarmTopic,
   });
-  return { security, data, auth, api };
+  return { security, data, auth, api, ...(replica && { replica }) };
 }

@@ -9,8 +9,8 @@ import { tables, type TableName } from './tables';
  * the API stack into its IAM policy, and the local runtime gives each function exactly that
  * environment and enforces the same table actions, so a missing grant fails locally too.
  */
-export type TableAccess = 'read' | 'write' | 'append' | 'index';
-export type Setting = 'allowedClientIds' | 'corsAllowedOrigins';
+export type TableAccess = 'read' | 'write' | 'append' | 'index' | 'journal';
+export type Setting = 'allowedClientIds' | 'corsAllowedOrigins' | 'userPoolId';
 
 export interface FunctionDefinition {
   /** Construct id in the API stack. */
@@ -20,8 +20,10 @@ export interface FunctionDefinition {
   readonly description: string;
   readonly tableAccess: Partial<Record<TableName, TableAccess>>;
   readonly settings: readonly Setting[];
-  /** What invokes it: API Gateway routes, or the record table's change stream. */
-  readonly trigger: 'api' | 'record-stream';
+  /** The Cognito API actions it may call on the staff user pool, and no others. */
+  readonly userPoolActions?: readonly string[];
+  /** What invokes it: API Gateway routes, the record or audit table's change stream, or the user pool (auth stack). */
+  readonly trigger: 'api' | 'record-stream' | 'audit-stream' | 'user-pool';
 }
 
 export const functions = {
@@ -49,6 +51,36 @@ export const functions = {
     settings: ['allowedClientIds', 'corsAllowedOrigins'],
     trigger: 'api',
   },
+  journal: {
+    id: 'JournalFunction',
+    entry: 'lambdas/handlers/journal-read.ts',
+    description: 'The access journal for privacy officers: AuditEvent search and the patient access report',
+    tableAccess: { audit: 'journal' },
+    settings: ['allowedClientIds', 'corsAllowedOrigins'],
+    trigger: 'api',
+  },
+  staffAdmin: {
+    id: 'StaffAdminFunction',
+    entry: 'lambdas/handlers/staff-admin.ts',
+    description: 'Staff account administration for user administrators (Cognito), every action journaled',
+    tableAccess: { audit: 'append' },
+    settings: ['allowedClientIds', 'corsAllowedOrigins', 'userPoolId'],
+    // No AdminDeleteUser: accounts are disabled, never deleted, so the journal keeps naming someone.
+    userPoolActions: [
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:ListUsers',
+      'cognito-idp:AdminListGroupsForUser',
+      'cognito-idp:AdminAddUserToGroup',
+      'cognito-idp:AdminRemoveUserFromGroup',
+      'cognito-idp:AdminUpdateUserAttributes',
+      'cognito-idp:AdminDeleteUserAttributes',
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminEnableUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ],
+    trigger: 'api',
+  },
   searchIndexer: {
     id: 'SearchIndexerFunction',
     entry: 'lambdas/handlers/search-indexer.ts',
@@ -57,7 +89,29 @@ export const functions = {
     settings: [],
     trigger: 'record-stream',
   },
+  journalArchiver: {
+    id: 'JournalArchiverFunction',
+    entry: 'lambdas/handlers/journal-archiver.ts',
+    description: 'Copies each batch of access journal changes (audit table stream) to the Object-Locked archive bucket',
+    // The stream is its only input (granted with the trigger); it reads no table and writes only the archive bucket.
+    tableAccess: {},
+    settings: [],
+    trigger: 'audit-stream',
+  },
 } as const satisfies Record<string, FunctionDefinition>;
+
+/** Cognito's pre-token-generation trigger: deployed with the user pool in the auth stack, not behind the API. */
+export const preTokenGeneration = {
+  id: 'PreTokenGenerationFunction',
+  entry: 'lambdas/handlers/pre-token-generation.ts',
+  description: 'Staff access tokens: the API scopes of the roles, no Cognito sign-in scope, email and Practitioner claims',
+  tableAccess: {},
+  settings: [],
+  trigger: 'user-pool',
+} as const satisfies FunctionDefinition;
+
+/** The journal archive bucket's name, given to the journal archiver with its trigger (not a setting: the local stack has no archive). */
+export const journalArchiveBucketEnvVar = 'JOURNAL_ARCHIVE_BUCKET';
 
 export type FunctionName = keyof typeof functions;
 export const functionNames = Object.keys(functions) as FunctionName[];
@@ -73,6 +127,8 @@ export const tableActions: Record<TableAccess, readonly string[]> = {
   write: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   append: ['dynamodb:PutItem'],
   index: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  // Reading the journal (by person, or by agent through the keys-only index and then the entries), and journaling that reading.
+  journal: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
 };
 
 /** The values a deployment (or the local runtime) supplies; tokens in CDK, real values locally. */
@@ -80,11 +136,16 @@ export interface DeploymentValues {
   readonly tableNames: Readonly<Record<TableName, string>>;
   readonly allowedClientIds: readonly string[];
   readonly corsAllowedOrigins: readonly string[];
+  readonly userPoolId: string;
 }
+
+/** Environment variable naming the staff user pool the admin function manages. */
+export const userPoolIdEnvVar = 'USER_POOL_ID';
 
 const settingEnv: Record<Setting, { readonly name: string; readonly value: (values: DeploymentValues) => string }> = {
   allowedClientIds: { name: allowedClientIdsEnvVar, value: (values) => values.allowedClientIds.join(',') },
   corsAllowedOrigins: { name: corsAllowedOriginsEnvVar, value: (values) => values.corsAllowedOrigins.join(',') },
+  userPoolId: { name: userPoolIdEnvVar, value: (values) => values.userPoolId },
 };
 
 /** The environment of one function: exactly the table names and settings it declares. */

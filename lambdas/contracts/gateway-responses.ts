@@ -1,4 +1,5 @@
 import type { IssueType } from '../fhir/errors';
+import { securityHeaders } from './security-headers';
 
 /**
  * What the gateway itself answers when a request never reaches a function (bad token,
@@ -7,7 +8,16 @@ import type { IssueType } from '../fhir/errors';
  */
 export interface GatewayResponseDefinition {
   /** API Gateway's ResponseType name. */
-  readonly type: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'MISSING_AUTHENTICATION_TOKEN' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'WAF_FILTERED' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+  readonly type:
+    | 'UNAUTHORIZED'
+    | 'ACCESS_DENIED'
+    | 'MISSING_AUTHENTICATION_TOKEN'
+    | 'BAD_REQUEST_PARAMETERS'
+    | 'THROTTLED'
+    | 'REQUEST_TOO_LARGE'
+    | 'WAF_FILTERED'
+    | 'DEFAULT_4XX'
+    | 'DEFAULT_5XX';
   /** Status to answer with; the DEFAULT_* families keep the status API Gateway chose. */
   readonly statusCode?: number;
   /** FHIR issue-type code. */
@@ -22,6 +32,13 @@ export const gatewayResponses = {
   unauthorized: { type: 'UNAUTHORIZED', statusCode: 401, code: 'login', diagnostics: 'A valid access token is required', headers: { 'WWW-Authenticate': 'Bearer' } },
   accessDenied: { type: 'ACCESS_DENIED', statusCode: 403, code: 'forbidden', diagnostics: 'The access token does not grant this operation' },
   noSuchRoute: { type: 'MISSING_AUTHENTICATION_TOKEN', statusCode: 404, code: 'not-supported', diagnostics: 'No such endpoint or method' },
+  // The only required parameter is a body's Content-Type (API stack): the function's own answer to its absence.
+  missingContentType: {
+    type: 'BAD_REQUEST_PARAMETERS',
+    statusCode: 415,
+    code: 'not-supported',
+    diagnostics: 'Send the body with its Content-Type: application/fhir+json (application/json-patch+json for a patch)',
+  },
   throttled: { type: 'THROTTLED', statusCode: 429, code: 'throttled', diagnostics: 'Too many requests' },
   tooLarge: { type: 'REQUEST_TOO_LARGE', statusCode: 413, code: 'too-costly', diagnostics: 'Request body too large' },
   wafFiltered: { type: 'WAF_FILTERED', statusCode: 403, code: 'security', diagnostics: 'Request blocked by the web application firewall' },
@@ -38,11 +55,12 @@ export function gatewayResponseBody(response: GatewayResponseDefinition): string
 }
 
 /**
- * Headers on every gateway response. With CORS on, any origin may read these error bodies: they
- * carry no patient data, and a browser app must be able to see a 401 to renew its token.
+ * Headers on every gateway response, the security headers included. With CORS on, any origin may
+ * read these error bodies: they carry no patient data, and a browser app must be able to see a 401
+ * to renew its token.
  */
 export function gatewayResponseHeaders(cors: boolean): Record<string, string> {
-  return { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store', ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}) };
+  return { 'Content-Type': 'application/fhir+json', ...securityHeaders, ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}) };
 }
 
 /**

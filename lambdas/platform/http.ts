@@ -2,6 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventHeaders, APIGatewayProxyResult } from 'aws-lambda';
 import { corsAllowedOriginsEnvVar, corsHeaders, parseOrigins } from '../contracts/cors';
+import { maxRequestBodyBytes } from '../contracts/request-limits';
+import { securityHeaders } from '../contracts/security-headers';
 import { findRoute, type FhirInteraction, type RouteDefinition } from '../contracts/routes';
 import { FhirError, Invalid, NotAcceptable, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from '../fhir/errors';
 import { decodeUtf8, parseFhirJson, stringifyFhirJson } from '../fhir/json';
@@ -34,15 +36,6 @@ const fhirJson = 'application/fhir+json; charset=utf-8';
 const jsonMediaTypes = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 const acceptableMediaTypes = new Set([...jsonMediaTypes, '*/*', 'application/*']);
 const formatAliases = new Set(['json', ...jsonMediaTypes]);
-/** Lambda's synchronous payload limit is 6 MB; a FHIR resource is far smaller (part 2 sends large content to S3). */
-const maxBodyBytes = 5 * 1024 * 1024;
-
-/** Headers on every response; PHI must never sit in a shared or browser cache. */
-const standardHeaders = {
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
-};
 
 /**
  * Builds a Lambda handler serving the given interactions of the shared route table, with
@@ -77,7 +70,7 @@ export function bodyText(request: FhirRequest): string {
   const { body, isBase64Encoded } = request.event;
   if (!body) throw new Invalid('The request has no body');
   const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  if (bytes.length > maxBodyBytes) throw new PayloadTooLarge(`The request body is over ${maxBodyBytes / 1024 / 1024} MB`);
+  if (bytes.length > maxRequestBodyBytes) throw new PayloadTooLarge(`The request body is over ${maxRequestBodyBytes / 1024 / 1024} MB`);
   return decodeUtf8(bytes);
 }
 
@@ -168,7 +161,7 @@ function toResult(response: FhirResponse, event: APIGatewayProxyEvent): APIGatew
     statusCode: response.status,
     headers: {
       ...(response.body === undefined ? {} : { 'Content-Type': fhirJson }),
-      ...standardHeaders,
+      ...securityHeaders,
       'X-Request-Id': event.requestContext.requestId,
       ...corsHeaders(origin, allowedOrigins),
       ...response.headers,

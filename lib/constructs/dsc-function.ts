@@ -1,11 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { FunctionDefinition } from '../../lambdas/contracts/functions';
+import { acknowledgeNagFinding } from '../nag/acknowledge';
 
 export interface DscFunctionProps {
   readonly definition: FunctionDefinition;
@@ -13,17 +15,68 @@ export interface DscFunctionProps {
   readonly logRetention: RetentionDays;
   /** Encrypts the function's log group. */
   readonly logsKey: IKey;
+  /**
+   * Concurrency set aside for the function, and its ceiling: given where the function could overrun a
+   * table, with the reason beside the number. None shares the account's unreserved pool.
+   */
+  readonly reservedConcurrency?: number;
+  /** Without reserved concurrency, why sharing the unreserved pool is safe for this function (given to the nag packs). */
+  readonly unreservedBecause?: string;
 }
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 
-/** The house Lambda defaults, in one place: runtime, architecture, tracing, logs, bundling. */
+/** The packs whose Lambda and IAM rules are the same rule under two names. */
+const hipaaAndNist = ['HIPAA.Security', 'NIST.800.53.R5'] as const;
+
+const streamWithoutDeadLetterQueue =
+  'its DynamoDB stream event source mapping invokes it synchronously and sends the batches it gives up on to the mapping\'s encrypted SQS on-failure destination; a function dead-letter queue would receive nothing';
+
+/** Why a function loses no failed event without a dead-letter queue, by what invokes it: Lambda sends only asynchronous invocations to one. */
+const noDeadLetterQueueBecause: Record<FunctionDefinition['trigger'], string> = {
+  api: 'API Gateway invokes it synchronously through a Lambda proxy integration, so a failure reaches the caller as an error response; a dead-letter queue receives only asynchronous invocations',
+  'record-stream': streamWithoutDeadLetterQueue,
+  'audit-stream': streamWithoutDeadLetterQueue,
+  'user-pool': 'Cognito invokes it synchronously while issuing a token, so a failure fails that sign-in and the user retries; a dead-letter queue receives only asynchronous invocations',
+};
+
+/** The AWS APIs a function's own code calls, from its definition: what a VPC would have to reach through endpoints. */
+function servicesCalled(definition: FunctionDefinition): string[] {
+  return [
+    ...(Object.keys(definition.tableAccess).length > 0 ? ['DynamoDB'] : []),
+    ...(definition.userPoolActions ? ['Cognito'] : []),
+    // The audit table's stream feeds the journal archiver, which writes the archive bucket.
+    ...(definition.trigger === 'audit-stream' ? ['S3'] : []),
+  ];
+}
+
+function outsideVpcBecause(definition: FunctionDefinition): string {
+  const services = servicesCalled(definition);
+  const runtime = 'the Lambda runtime sends its logs and traces to CloudWatch Logs and X-Ray';
+  return services.length === 0
+    ? `DSC has no VPC and no private resource, and this function calls no AWS API itself: ${runtime}`
+    : `DSC has no VPC and no private resource: this function calls only ${services.join(' and ')}, at the regional AWS endpoints over TLS with IAM-signed requests, and ${runtime}`;
+}
+
+/**
+ * The house Lambda defaults, in one place: runtime, architecture, memory and timeout, tracing, a
+ * retained and encrypted log group, bundling. Configuration reaches a function as plain environment
+ * values only (table names, client ids, origins): no secrets, which a test checks.
+ */
 export class DscFunction extends Construct {
   readonly function: NodejsFunction;
+  /** The function's JSON log: metric filters (break-glass alerts) read it. */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: DscFunctionProps) {
     super(scope, id);
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.logsKey, removalPolicy: RemovalPolicy.RETAIN });
+    if (props.reservedConcurrency === undefined && props.unreservedBecause === undefined) {
+      throw new Error(`${this.node.path}: give the function reserved concurrency, or the reason it may share the account's unreserved pool`);
+    }
+    const logGroup = (this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.logsKey, removalPolicy: RemovalPolicy.RETAIN }));
+    // Its own role instead of AWSLambdaBasicExecutionRole, which may create and write any log group.
+    const role = new Role(this, 'ServiceRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `DSC ${props.definition.id}` });
+    logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(repositoryRoot, props.definition.entry),
       handler: 'handler',
@@ -32,6 +85,8 @@ export class DscFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(10),
+      role,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -52,5 +107,24 @@ export class DscFunction extends Construct {
         esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': path.join(repositoryRoot, 'lambdas/platform/lambda-credentials.ts') },
       },
     });
+    this.acknowledgeNagFindings(props, role);
+  }
+
+  /** The findings this construct's own choices raise on every function, each with why it is safe here. */
+  private acknowledgeNagFindings(props: DscFunctionProps, role: Role): void {
+    const fn = this.function.node.defaultChild as CfnFunction;
+    const policy = role.node.findChild('DefaultPolicy');
+    acknowledgeNagFinding(
+      policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray\'s PutTraceSegments and PutTelemetryRecords (active tracing) accept no resource-level permissions; every other statement of the role names its resource, which test/lib/nag.test.ts checks',
+    );
+    const unreservedBecause = props.reservedConcurrency === undefined ? props.unreservedBecause : undefined;
+    for (const pack of hipaaAndNist) {
+      acknowledgeNagFinding(policy, `${pack}-IAMNoInlinePolicy`, 'the policy belongs to this function\'s own role alone and holds only the grants made to it; a customer managed policy would attach the same statements to the same single role');
+      acknowledgeNagFinding(fn, `${pack}-LambdaDLQ`, noDeadLetterQueueBecause[props.definition.trigger]);
+      acknowledgeNagFinding(fn, `${pack}-LambdaInsideVPC`, outsideVpcBecause(props.definition));
+      if (unreservedBecause !== undefined) acknowledgeNagFinding(fn, `${pack}-LambdaConcurrency`, unreservedBecause);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -31,6 +31,13 @@ export class RecordTable extends Construct {
       deletionProtection: true,
       // The change stream feeds the search index processor (see contracts/tables.ts).
       dynamoStream: definition.stream ? StreamViewType[definition.stream] : undefined,
+      // On-demand, so the indexes need no capacity of their own; adding one later does not replace the table.
+      globalSecondaryIndexes: definition.globalIndexes?.map((index) => ({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+        projectionType: ProjectionType[index.projection],
+      })),
       removalPolicy: RemovalPolicy.RETAIN,
       resourcePolicy: props.resourcePolicy,
     });

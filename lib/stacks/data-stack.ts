@@ -6,13 +6,25 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { tables, type TableName } from '../../lambdas/contracts/tables';
+import { AccessLogsBucket } from '../constructs/access-logs-bucket';
+import type { EvidenceReplicaRegion } from '../constructs/evidence-replication';
+import { JournalArchive } from '../constructs/journal-archive';
 import { RecordTable } from '../constructs/record-table';
+import { TableBackups } from '../constructs/table-backups';
+import { acknowledgeNagFinding } from '../nag/acknowledge';
 
 export interface DataStackProps extends StackProps {
   readonly dataKey: IKey;
   /** The security stack's object-locked trail bucket and its key, for the tables' data-event trail. */
   readonly trailBucket: IBucket;
   readonly trailKey: IKey;
+  /** A production stage: the backup vault lock becomes immutable (compliance mode). */
+  readonly production: boolean;
+  /** Years the journal archive keeps each object under COMPLIANCE Object Lock. */
+  readonly auditRetentionYears: number;
+  readonly backup: { readonly dailyRetentionDays: number; readonly monthlyRetentionDays: number };
+  /** Where the journal archive replicates (the replica stack, deployed first); none keeps it in one region (acknowledged). */
+  readonly evidenceReplica?: EvidenceReplicaRegion;
 }
 
 /**
@@ -35,6 +47,9 @@ export class DataStack extends Stack {
   readonly tables: Record<TableName, TableV2>;
   /** The only principal the audit table lets alter, delete or scan entries. */
   readonly auditBreakGlassRole: Role;
+  /** Every change of the journal, in an Object-Locked bucket; the API stack wires its archiver function. */
+  readonly journalArchive: JournalArchive;
+  readonly backups: TableBackups;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -71,7 +86,7 @@ export class DataStack extends Stack {
     // account trail's bucket policy (AWSLogs/<account>/*) and the trail key's policy (any trail of
     // this account) already admit a second trail, so nothing is added to the security stack.
     // No management events: the account trail records those once.
-    new CfnTrail(this, 'TableDataEvents', {
+    const tableDataEvents = new CfnTrail(this, 'TableDataEvents', {
       isLogging: true,
       s3BucketName: props.trailBucket.bucketName,
       kmsKeyId: props.trailKey.keyArn,
@@ -88,6 +103,29 @@ export class DataStack extends Stack {
           ],
         },
       ],
+    });
+
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
+      acknowledgeNagFinding(
+        tableDataEvents,
+        `${pack}-CloudTrailCloudWatchLogsEnabled`,
+        'item-level events are evidence kept in the Object-Locked trail bucket; the CIS alarms read management events, which the account trail sends to CloudWatch Logs, and a log copy of every patient lookup would add a second store of access metadata',
+      );
+    }
+
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { retentionYears: props.auditRetentionYears }).bucket;
+    this.journalArchive = new JournalArchive(this, 'JournalArchive', {
+      encryptionKey: props.dataKey,
+      retentionYears: props.auditRetentionYears,
+      accessLogsBucket: accessLogs,
+      replica: props.evidenceReplica,
+    });
+    // Here, beside the tables: nag checks a table's backup selection within one stack only.
+    this.backups = new TableBackups(this, 'Backups', {
+      tables: [this.tables.record, this.tables.audit],
+      dailyRetentionDays: props.backup.dailyRetentionDays,
+      monthlyRetentionDays: props.backup.monthlyRetentionDays,
+      lockMode: props.production ? 'compliance' : 'governance',
     });
   }
 }

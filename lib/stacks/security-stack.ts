@@ -1,10 +1,17 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { AccessLogsBucket } from '../constructs/access-logs-bucket';
+import { AlarmTopic } from '../constructs/alarm-topic';
+import { CisAlarms } from '../constructs/cis-alarms';
+import { replicateEvidence, type EvidenceReplicaRegion } from '../constructs/evidence-replication';
+import { lockedBucketProps } from '../constructs/locked-bucket';
+import { acknowledgeNagFinding } from '../nag/acknowledge';
 
 /** What CloudWatch Logs does with a log group's key: the grantEncryptDecrypt set it was given before. */
 export const logsKeyActions = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
@@ -12,6 +19,12 @@ export const logsKeyActions = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', '
 export interface SecurityStackProps extends StackProps {
   /** COMPLIANCE on production stages (no one, root included, can shorten or lift it); GOVERNANCE elsewhere. */
   readonly trailObjectLockMode: 'COMPLIANCE' | 'GOVERNANCE';
+  /** Years trail files stay under Object Lock (and their access logs are kept). */
+  readonly auditRetentionYears: number;
+  /** The operators' address, subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** Where the trail bucket replicates (the replica stack, deployed first); none keeps it in one region (acknowledged). */
+  readonly evidenceReplica?: EvidenceReplicaRegion;
 }
 
 /**
@@ -28,6 +41,10 @@ export class SecurityStack extends Stack {
   /** Object-locked trail files; the data stack's table data-event trail writes here too. */
   readonly trailBucket: Bucket;
   readonly trail: Trail;
+  /** Server access logs of the trail bucket (SSE-S3: S3 cannot log into a KMS-encrypted bucket). */
+  readonly accessLogsBucket: Bucket;
+  /** Where every alarm goes: CIS filters here, API, auth and break-glass alarms in their stacks. */
+  readonly alarmTopic: ITopic;
 
   constructor(scope: Construct, id: string, props: SecurityStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -53,21 +70,21 @@ export class SecurityStack extends Stack {
     });
     this.logsKey.addToResourcePolicy(this.logsUseKey('CloudWatchLogsEncryptsLogGroups'));
 
-    // Object Lock keeps trail files immutable for a year. GOVERNANCE can still be bypassed by a
-    // principal with s3:BypassGovernanceRetention; COMPLIANCE (production) by no one, root included.
-    const lockFor = Duration.days(365);
-    const trailBucket = (this.trailBucket = new Bucket(this, 'TrailBucket', {
-      encryption: BucketEncryption.KMS,
-      encryptionKey: trailKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      objectLockEnabled: true,
-      objectLockDefaultRetention: props.trailObjectLockMode === 'COMPLIANCE' ? ObjectLockRetention.compliance(lockFor) : ObjectLockRetention.governance(lockFor),
-      removalPolicy: RemovalPolicy.RETAIN,
-    }));
+    this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogs', { retentionYears: props.auditRetentionYears }).bucket;
+    // Object Lock keeps trail files immutable for the audit retention. GOVERNANCE can still be bypassed
+    // by a principal with s3:BypassGovernanceRetention; COMPLIANCE (production) by no one, root included.
+    const trailBucket = (this.trailBucket = new Bucket(
+      this,
+      'TrailBucket',
+      lockedBucketProps({
+        encryptionKey: trailKey,
+        lockMode: props.trailObjectLockMode,
+        retentionYears: props.auditRetentionYears,
+        accessLogsBucket: this.accessLogsBucket,
+        accessLogsPrefix: 'trail-bucket/',
+      }),
+    ));
+    replicateEvidence(trailBucket, trailKey, 'trail', props.evidenceReplica);
 
     const trailLogs = new LogGroup(this, 'TrailLogs', {
       retention: RetentionDays.ONE_YEAR,
@@ -101,6 +118,14 @@ export class SecurityStack extends Stack {
       sendToCloudWatchLogs: true,
       cloudWatchLogGroup: trailLogs,
     });
+    // The Trail construct's own role for CloudTrail to write the trail log group.
+    const trailLogsPolicy = this.trail.node.findChild('LogsRole').node.findChild('DefaultPolicy');
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
+      acknowledgeNagFinding(trailLogsPolicy, `${pack}-IAMNoInlinePolicy`, 'CloudTrail assumes this role only to create log streams and put events in the trail log group, the one resource the policy names');
+    }
+
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail }).topic;
+    new CisAlarms(this, 'CisAlarms', { trailLogGroup: trailLogs, alarmTopic: this.alarmTopic });
   }
 
   /**

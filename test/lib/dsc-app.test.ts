@@ -53,19 +53,19 @@ describe('trail bucket Object Lock', () => {
     return Template.fromStack(stacks.security);
   };
 
-  it('is COMPLIANCE on the production stage of cdk.json', () => {
+  it('is COMPLIANCE on the production stage of cdk.json, for its auditRetentionYears (7 years: 2557 days)', () => {
     expect(resolveStageConfig('prod', stages).production).toBe(true);
     lockModeOf('prod').hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2557 } } },
     });
   });
 
-  it('is GOVERNANCE on the development stage', () => {
+  it('is GOVERNANCE on the development stage, for the default one year (366 days: a leap year included)', () => {
     expect(resolveStageConfig('dev', stages).production).toBe(false);
     lockModeOf('dev').hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } } },
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 366 } } },
     });
   });
 });

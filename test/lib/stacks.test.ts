@@ -132,7 +132,7 @@ describe('auth stack', () => {
     auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
       AllowedOAuthFlows: ['code'],
-      AllowedOAuthScopes: Match.arrayWith(['openid', 'email', 'aws.cognito.signin.user.admin']),
+      AllowedOAuthScopes: Match.arrayWith(['openid', 'email']),
       PreventUserExistenceErrors: 'ENABLED',
     });
     // Custom scopes are joined from the resource server's identifier at deploy time.
@@ -192,7 +192,8 @@ describe('data stack: audit of the tables', () => {
   });
 
   it('denies updating, deleting, batch-writing and scanning audit entries, PartiQL included, to every principal but the break-glass role', () => {
-    const [roleId, ...otherRoles] = Object.keys(data.findResources('AWS::IAM::Role'));
+    // The backup selection's service role is the data stack's other role (see data-stack.test.ts).
+    const [roleId, ...otherRoles] = Object.keys(data.findResources('AWS::IAM::Role')).filter((id) => !id.startsWith('BackupsPlanTablesRole'));
     expect(roleId).toMatch(/^AuditBreakGlassRole[0-9A-F]{8}$/);
     expect(otherRoles).toEqual([]);
     const denyStatement = {
@@ -237,9 +238,9 @@ describe('data stack: audit of the tables', () => {
 describe('security stack', () => {
   it('is termination-protected and pins the logical ids of the keys and the trail (a change would replace them)', () => {
     expect(stacks.security.terminationProtection).toBe(true);
-    expect(Object.keys(resourcesOf(security, 'AWS::KMS::Key')).sort()).toEqual(['DataKey17AFBB84', 'LogsKeyA6AB43B2', 'TrailKey38EB2549']);
+    expect(Object.keys(resourcesOf(security, 'AWS::KMS::Key')).sort()).toEqual(['AlarmsKey3C2381B3', 'DataKey17AFBB84', 'LogsKeyA6AB43B2', 'TrailKey38EB2549']);
     expect(Object.keys(security.findResources('AWS::CloudTrail::Trail'))).toEqual(['Trail022F0CF2']);
-    expect(Object.keys(security.findResources('AWS::S3::Bucket'))).toEqual(['TrailBucketA831CE63']);
+    expect(Object.keys(security.findResources('AWS::S3::Bucket')).sort()).toEqual(['AccessLogsBucketCD784A59', 'TrailBucketA831CE63']);
   });
 
   it('rotates every customer key', () => {
@@ -329,8 +330,10 @@ describe('api stack', () => {
 
   it('stays far below the CloudFormation and API Gateway resource limits whatever the number of FHIR types', () => {
     const count = Object.keys((api.toJSON() as { Resources: Record<string, unknown> }).Resources).length;
-    expect(Object.keys(resourcesOf(api, 'AWS::ApiGateway::Resource'))).toHaveLength(resourcePaths.length); // none is the root
-    expect(count).toBeLessThan(150); // CloudFormation allows 500 per stack
+    // Every routed path and its parents (such as /admin, which serves nothing itself); none is the root.
+    const withParents = new Set(resourcePaths.flatMap((path) => path.split('/').slice(1).map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}`)));
+    expect(Object.keys(resourcesOf(api, 'AWS::ApiGateway::Resource'))).toHaveLength(withParents.size);
+    expect(count).toBeLessThan(250); // CloudFormation allows 500 per stack
   });
 
   it('answers CORS preflights for the stage origins without a token, listing only each path\'s methods, and reaches no function', () => {
@@ -391,6 +394,10 @@ describe('api stack', () => {
       ['GET', '/Patient/abc/_history'], ['GET', '/Patient/abc/_history/2'], ['PUT', '/Patient/abc/_history/2'],
       ['GET', '/Patient/abc/$everything'], ['GET', '/Patient/abc/Observation'], ['POST', '/Patient/abc/$everything'],
       ['GET', '/Patient/_history/2'], ['GET', '/Patient/abc/_history/2/x'], ['GET', '/a/b/c/d/e'],
+      ['GET', '/AuditEvent'], ['POST', '/AuditEvent'], ['PUT', '/AuditEvent'], ['PATCH', '/AuditEvent'], ['DELETE', '/AuditEvent'], ['GET', '/AuditEvent/abc'], ['PUT', '/AuditEvent/abc'],
+      ['GET', '/AuditEvent/_history'], ['GET', '/Patient/abc/$access-report'], ['POST', '/Patient/abc/$access-report'], ['GET', '/Observation/abc/$access-report'],
+      ['GET', '/admin'], ['POST', '/admin'], ['GET', '/admin/users'], ['POST', '/admin/users'], ['DELETE', '/admin/users'], ['GET', '/admin/users/u1'], ['PATCH', '/admin/users/u1'],
+      ['DELETE', '/admin/users/u1'], ['POST', '/admin/users/u1/sign-out'], ['GET', '/admin/users/u1/sign-out'], ['GET', '/admin/users/u1/x'],
     ];
     for (const [method, path] of requests) expect(localRoute(method!, path!), `${method} ${path}`).toBe(deployedRoute(method!, path!));
   });
@@ -415,7 +422,9 @@ describe('api stack', () => {
       }
       expect(method.AuthorizationType, route).toBe('COGNITO_USER_POOLS');
       expect(method.AuthorizerId, route).toBeDefined();
-      expect(method.AuthorizationScopes, route).toContain('aws.cognito.signin.user.admin');
+      // Only this API's custom scopes: the sign-in scope would let a stolen token change the account.
+      expect(method.AuthorizationScopes, route).not.toContain('aws.cognito.signin.user.admin');
+      expect(method.AuthorizationScopes, route).toEqual([expect.stringMatching(/^dsc-fhir\//)]);
     }
   });
 
@@ -441,35 +450,74 @@ describe('api stack', () => {
     expect(new Set(dynamoActionsOf(functions.recordRead.id))).toEqual(new Set([...tableActions.read, ...tableActions.append]));
     expect(dynamoActionsOf(functions.recordRead.id)).not.toContain('dynamodb:UpdateItem');
     expect(new Set(dynamoActionsOf(functions.recordWrite.id))).toEqual(new Set([...tableActions.write, ...tableActions.append]));
+    expect(new Set(dynamoActionsOf(functions.journal.id))).toEqual(new Set(tableActions.journal));
+    expect(new Set(dynamoActionsOf(functions.staffAdmin.id))).toEqual(new Set(tableActions.append));
     // The indexer also reads the stream (granted by the event source), and touches the record table only.
     expect(new Set(dynamoActionsOf(functions.searchIndexer.id).filter((action: string) => !/Stream|Shard|GetRecords/.test(action)))).toEqual(new Set(tableActions.index));
     const all = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).flatMap((statement) => [statement.Action].flat());
     expect(all.filter((action: string) => /dynamodb:(Scan|\*)/.test(action))).toEqual([]);
   });
 
+  it('lets the journal function Query the agent index, and no other function any index', () => {
+    const statements = Object.values(resourcesOf(api, 'AWS::IAM::Policy')).flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement.map((statement) => ({ roles: JSON.stringify(policy.Properties.Roles), statement })),
+    );
+    const onIndexes = statements.filter(({ statement }) => JSON.stringify(statement.Resource).includes('/index/'));
+    expect(onIndexes.map(({ roles, statement }) => ({ journal: roles.includes(functions.journal.id), actions: [statement.Action].flat() }))).toEqual([{ journal: true, actions: ['dynamodb:Query'] }]);
+    expect(JSON.stringify(onIndexes[0]?.statement.Resource)).toContain('/index/agent');
+  });
+
+  it('grants the staff admin function exactly its declared Cognito actions, on the staff pool only, with no delete; no other function any', () => {
+    const cognitoStatements = Object.values(resourcesOf(api, 'AWS::IAM::Policy')).flatMap((policy) =>
+      policy.Properties.PolicyDocument.Statement.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('cognito-idp:'))).map((statement) => ({
+        roles: JSON.stringify(policy.Properties.Roles),
+        statement,
+      })),
+    );
+    expect(cognitoStatements).toHaveLength(1);
+    const [{ roles: holder, statement } = { roles: '', statement: { Action: [] } }] = cognitoStatements;
+    expect(holder).toContain(functions.staffAdmin.id);
+    expect(new Set([statement.Action].flat())).toEqual(new Set(functions.staffAdmin.userPoolActions));
+    expect([statement.Action].flat().filter((action) => /Delete(User|Group)$|\*/.test(action))).toEqual([]);
+    expect(JSON.stringify(statement.Resource)).toMatch(/StaffPool.*Arn/);
+    const [fn] = Object.values(resourcesOf(api, 'AWS::Lambda::Function')).filter((candidate) => candidate.Properties.Environment.Variables.USER_POOL_ID !== undefined);
+    expect(JSON.stringify(fn?.Properties.Environment.Variables.USER_POOL_ID)).toMatch(/StaffPool/);
+  });
+
   it('lets functions use the data key only through DynamoDB (the read function encrypts its journal appends that way too)', () => {
     const viaDynamoDb = { StringEquals: { 'kms:ViaService': 'dynamodb.ca-central-1.amazonaws.com' } };
-    const kmsStatements = Object.values(resourcesOf(api, 'AWS::IAM::Policy')).flatMap((policy) =>
+    const allKmsStatements = Object.values(resourcesOf(api, 'AWS::IAM::Policy')).flatMap((policy) =>
       policy.Properties.PolicyDocument.Statement.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('kms:'))).map((statement) => ({
         roles: JSON.stringify(policy.Properties.Roles),
         statement,
       })),
     );
+    // Each stream function's dead-letter queue has a key of its own, which only that function uses, to send its failed batches through SQS.
+    const onDeadLetterKey = ({ statement }: { statement: PolicyStatementJson }) => JSON.stringify(statement.Resource).includes('DeadLettersKey');
+    const streamFunctionIds = [functions.searchIndexer.id, functions.journalArchiver.id];
+    expect(
+      allKmsStatements.filter(onDeadLetterKey).map(({ roles, statement }) => ({ user: streamFunctionIds.find((id) => roles.includes(id)), key: JSON.stringify(statement.Resource), actions: statement.Action })),
+    ).toEqual(streamFunctionIds.map((id) => ({ user: id, key: expect.stringContaining(`${id}DeadLettersKey`) as string, actions: ['kms:GenerateDataKey', 'kms:Decrypt'] })));
+    const kmsStatements = allKmsStatements.filter((entry) => !onDeadLetterKey(entry));
     expect(kmsStatements.length).toBeGreaterThan(0);
     // Every key permission of the API stack is on the data key (the logs key is the logs service's alone).
     for (const { statement } of kmsStatements) expect(JSON.stringify(statement.Resource)).toMatch(/DataKey/);
-    const unconditioned = kmsStatements.filter(({ statement }) => JSON.stringify(statement.Condition) !== JSON.stringify(viaDynamoDb));
+    // The journal archiver encrypts its archive objects through S3 (see data-stack.test.ts).
+    const viaS3 = { StringEquals: { 'kms:ViaService': 's3.ca-central-1.amazonaws.com' } };
+    const unconditioned = kmsStatements.filter(({ statement }) => ![viaDynamoDb, viaS3].some((condition) => JSON.stringify(statement.Condition) === JSON.stringify(condition)));
     // The one exception: the stream read CDK's DynamoEventSource grants the indexer (Decrypt and DescribeKey,
     // no encrypt); kms:ViaService for DynamoDB Streams reads is not documented, so it is left as CDK grants it.
     expect(unconditioned.map(({ roles, statement }) => ({ indexer: roles.includes(functions.searchIndexer.id), actions: [statement.Action].flat() }))).toEqual([
       { indexer: true, actions: ['kms:Decrypt', 'kms:DescribeKey'] },
+      { indexer: false, actions: ['kms:Decrypt', 'kms:DescribeKey'] }, // the journal archiver's audit stream read, the same grant
     ]);
     const conditionedActionsOf = (functionId: string) =>
       kmsStatements.filter(({ roles, statement }) => roles.includes(functionId) && JSON.stringify(statement.Condition) === JSON.stringify(viaDynamoDb)).flatMap(({ statement }) => [statement.Action].flat());
     expect(conditionedActionsOf(functions.metadata.id)).toEqual([]);
     expect(kmsStatements.filter(({ roles }) => roles.includes(functions.metadata.id))).toEqual([]);
-    for (const fn of [functions.recordRead, functions.recordWrite, functions.searchIndexer]) {
-      expect(new Set(conditionedActionsOf(fn.id)), fn.id).toEqual(new Set(['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']));
+    for (const fn of [functions.recordRead, functions.recordWrite, functions.searchIndexer, functions.journal, functions.staffAdmin]) {
+      // DynamoDB's documented uses of a customer managed key, without the wildcards (AwsSolutions-IAM5).
+      expect(new Set(conditionedActionsOf(fn.id)), fn.id).toEqual(new Set(['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext']));
     }
   });
 
@@ -520,8 +568,8 @@ describe('api stack', () => {
     });
   });
 
-  it('logs WAF decisions with the Authorization header redacted', () => {
-    api.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: [{ SingleHeader: { Name: 'authorization' } }] });
+  it('logs WAF decisions with the Authorization and Cookie headers redacted', () => {
+    api.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }] });
   });
 
   it('keeps bearer tokens and cookies out of sampled requests and logs alike (web ACL data protection)', () => {
@@ -553,7 +601,7 @@ describe('api stack', () => {
   it('keeps request and response bodies out of execution logs', () => {
     api.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
-      MethodSettings: [Match.objectLike({ DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+      MethodSettings: Match.arrayWith([Match.objectLike({ ResourcePath: '/*', HttpMethod: '*', DataTraceEnabled: false, LoggingLevel: 'ERROR' })]),
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
   });

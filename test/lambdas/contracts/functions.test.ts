@@ -5,6 +5,7 @@ const values: DeploymentValues = {
   tableNames: { record: 'dsc-record-abc', audit: 'dsc-audit-def' },
   allowedClientIds: ['web-client', 'loader-client'],
   corsAllowedOrigins: ['https://app.example.org', 'https://admin.example.org'],
+  userPoolId: 'ca-central-1_Staff',
 };
 
 const clientIds = 'web-client,loader-client';
@@ -24,14 +25,19 @@ describe('environmentFor', () => {
     });
   });
 
+  it('gives the journal function the audit table but not the record, and the staff admin function the user pool too', () => {
+    expect(environmentFor(functions.journal, values)).toEqual({ AUDIT_TABLE_NAME: 'dsc-audit-def', ALLOWED_CLIENT_IDS: clientIds, CORS_ALLOWED_ORIGINS: origins });
+    expect(environmentFor(functions.staffAdmin, values)).toEqual({ AUDIT_TABLE_NAME: 'dsc-audit-def', ALLOWED_CLIENT_IDS: clientIds, CORS_ALLOWED_ORIGINS: origins, USER_POOL_ID: 'ca-central-1_Staff' });
+  });
+
   it('gives the search indexer only the record table name', () => {
     expect(environmentFor(functions.searchIndexer, values)).toEqual({ RECORD_TABLE_NAME: 'dsc-record-abc' });
   });
 
   it('covers every function, each only with what it declares', () => {
-    expect([...functionNames].sort()).toEqual(['metadata', 'recordRead', 'recordWrite', 'searchIndexer']);
+    expect([...functionNames].sort()).toEqual(['journal', 'journalArchiver', 'metadata', 'recordRead', 'recordWrite', 'searchIndexer', 'staffAdmin']);
     const tableVariable = { record: 'RECORD_TABLE_NAME', audit: 'AUDIT_TABLE_NAME' } as const;
-    const settingVariable = { allowedClientIds: 'ALLOWED_CLIENT_IDS', corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS' } as const;
+    const settingVariable = { allowedClientIds: 'ALLOWED_CLIENT_IDS', corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS', userPoolId: 'USER_POOL_ID' } as const;
     for (const name of functionNames) {
       const definition = functions[name];
       const declared = [
@@ -49,11 +55,13 @@ describe('the table access of the functions', () => {
     expect(functions.searchIndexer.tableAccess).toEqual({ record: 'index' });
   });
 
-  it('keeps the journal append-only: no function has other access to the audit table', () => {
+  it('keeps the journal append-only: functions only append to the audit table, and the journal function reads it by Query besides', () => {
     for (const name of functionNames) {
       const access = (functions[name].tableAccess as Partial<Record<string, TableAccess>>).audit;
-      if (access !== undefined) expect(access, name).toBe('append');
+      if (access !== undefined) expect(access, name).toBe(name === 'journal' ? 'journal' : 'append');
     }
+    expect(functions.journal.tableAccess).toEqual({ audit: 'journal' });
+    expect(functions.staffAdmin.tableAccess).toEqual({ audit: 'append' });
     expect(functions.recordRead.tableAccess).toEqual({ record: 'read', audit: 'append' });
     expect(functions.recordWrite.tableAccess).toEqual({ record: 'write', audit: 'append' });
   });
@@ -77,6 +85,10 @@ describe('tableActions', () => {
 
   it('makes append a bare PutItem', () => {
     expect(tableActions.append).toEqual(['dynamodb:PutItem']);
+  });
+
+  it('lets the journal access read by Query and key and append, but neither update nor delete', () => {
+    expect([...tableActions.journal].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
   });
 
   it('lets read only read', () => {
