@@ -1,6 +1,6 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, AnyPrincipal, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -12,6 +12,29 @@ import { CisAlarms } from '../constructs/cis-alarms';
 import { replicateEvidence, type EvidenceReplicaRegion } from '../constructs/evidence-replication';
 import { lockedBucketProps } from '../constructs/locked-bucket';
 import { acknowledgeNagFinding } from '../nag/acknowledge';
+
+/** Managing a key without using it: what the account keeps on the data key. */
+export const keyAdministrationActions = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+] as const;
+
+/** What the services holding the record do with the data key on a caller's behalf (CreateGrant: DynamoDB and Backup use grants). */
+export const dataKeyUseActions = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'] as const;
+/** The only services through which the data key may be used. */
+export const dataKeyServices = ['dynamodb', 's3', 'backup'] as const;
 
 /** What CloudWatch Logs does with a log group's key: the grantEncryptDecrypt set it was given before. */
 export const logsKeyActions = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] as const;
@@ -53,6 +76,7 @@ export class SecurityStack extends Stack {
       description: 'DSC health record data (DynamoDB record and audit tables)',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      policy: this.dataKeyPolicy(),
     });
     const trailKey = (this.trailKey = new Key(this, 'TrailKey', {
       description: 'DSC CloudTrail log files and trail log group',
@@ -126,6 +150,32 @@ export class SecurityStack extends Stack {
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail }).topic;
     new CisAlarms(this, 'CisAlarms', { trailLogGroup: trailLogs, alarmTopic: this.alarmTopic });
+  }
+
+  /**
+   * The data key's policy. The default would hand every use of the key to IAM (`kms:*` for the
+   * account), so anyone with a broad IAM policy could decrypt the record directly. Here the account
+   * keeps administration only, and cryptographic use is allowed solely through the services that
+   * hold the record: DynamoDB (tables and their streams), S3 (the journal archive and its
+   * replication) and AWS Backup. The function roles cannot be named: they live in the API stack,
+   * which depends on this one; their own IAM policies narrow use further, per function.
+   */
+  private dataKeyPolicy(): PolicyDocument {
+    const account = new AccountRootPrincipal();
+    return new PolicyDocument({
+      statements: [
+        new PolicyStatement({ sid: 'AccountAdministersTheKey', principals: [account], actions: [...keyAdministrationActions], resources: ['*'] }),
+        new PolicyStatement({
+          sid: 'UseOnlyThroughTheRecordServices',
+          principals: [new AnyPrincipal()],
+          actions: [...dataKeyUseActions],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:CallerAccount': this.account, 'kms:ViaService': dataKeyServices.map((service) => `${service}.${this.region}.amazonaws.com`) },
+          },
+        }),
+      ],
+    });
   }
 
   /**

@@ -42,6 +42,33 @@ describe('stateful logical ids', () => {
   });
 });
 
+describe('data key', () => {
+  const statementsOfDataKey = () => (resources('AWS::KMS::Key').DataKey17AFBB84?.Properties?.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+
+  it('leaves the account administration of the data key but no direct use: no kms:* and no cryptographic action for the account root', () => {
+    const rootStatements = statementsOfDataKey().filter((statement) => JSON.stringify(statement.Principal).includes(':root'));
+    expect(rootStatements).toHaveLength(1);
+    const actions = rootStatements[0]?.Action as string[];
+    expect(actions).not.toContain('kms:*');
+    for (const crypto of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']) expect(actions).not.toContain(crypto);
+    expect(actions).toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:Disable*', 'kms:Put*']));
+  });
+
+  it('allows decrypting and encrypting only through DynamoDB, S3 and AWS Backup of this region, for callers of this account', () => {
+    const uses = statementsOfDataKey().filter((statement) => JSON.stringify(statement.Action).includes('kms:Decrypt'));
+    expect(uses).toHaveLength(1);
+    expect(uses[0]).toMatchObject({
+      Effect: 'Allow',
+      Condition: {
+        StringEquals: {
+          'kms:CallerAccount': expect.anything() as unknown,
+          'kms:ViaService': ['dynamodb.ca-central-1.amazonaws.com', 's3.ca-central-1.amazonaws.com', 'backup.ca-central-1.amazonaws.com'],
+        },
+      },
+    });
+  });
+});
+
 describe('alarm topic', () => {
   it('encrypts the topic with its own rotated customer key, and refuses publishing without TLS', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': ['AlarmsKey3C2381B3', 'Arn'] } });
