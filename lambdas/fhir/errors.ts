@@ -64,6 +64,8 @@ export class Unprocessable extends FhirError {
     super('Unprocessable', typeof issues === 'string' ? [{ severity: 'error', code: 'processing', diagnostics: issues }] : issues);
   }
 }
+/** A capability the server has but the backing service (an emulator, locally) does not provide. */
+export class NotImplemented extends fhirError('NotImplemented', 501, 'not-supported') {}
 export class ServiceUnavailable extends fhirError('ServiceUnavailable', 503, 'transient') {}
 
 export class MethodNotAllowed extends FhirError {

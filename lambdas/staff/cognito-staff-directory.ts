@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { isRole, type Role } from '../access/roles';
 import { practitionerAttribute } from '../contracts/auth';
-import { Invalid, NotFound, ServiceUnavailable, VersionConflict } from '../fhir/errors';
+import { Invalid, NotFound, NotImplemented, ServiceUnavailable, VersionConflict } from '../fhir/errors';
 import type { AccountListing, Invitation, StaffAccount, StaffDirectory } from './staff-directory';
 
 /** The staff directory over the Cognito user pool; Cognito's errors become the API's typed errors. */
@@ -115,6 +115,9 @@ function typedError(error: unknown): unknown {
     case 'InvalidParameterException':
     case 'ResourceNotFoundException':
       return new Invalid(`Cognito refused the change: ${message}`);
+    case 'Unsupported':
+      // Only cognito-local answers this (e.g. AdminUserGlobalSignOut); Cognito itself supports every call made here.
+      return new NotImplemented(`The user directory does not support this operation: ${message || name}`);
     case 'TooManyRequestsException':
     case 'LimitExceededException':
       return new ServiceUnavailable('The user directory is busy; retry shortly');

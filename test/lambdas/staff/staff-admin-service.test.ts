@@ -173,6 +173,12 @@ describe('signing out everywhere', () => {
     expect(cognito.commandCalls(AdminUserGlobalSignOutCommand)[0]?.args[0].input).toEqual({ UserPoolId: poolId, Username: 'sub-3' });
     expect(entry()).toMatchObject({ subject: 'urn:dsc:staff:sub-3', event: { outcomeDesc: 'success', subtype: [{ code: 'instance-operation' }] } });
   });
+
+  it("answers 501, not a server error, where the directory (cognito-local) lacks the operation", async () => {
+    existingAccount('sub-3', 'three@dsc.example', ['nurse']);
+    cognito.on(AdminUserGlobalSignOutCommand).rejects(Object.assign(new Error('Cognito Local unsupported feature: AdminUserGlobalSignOut'), { name: 'Unsupported' }));
+    await expect(service.signOut(admin, 'three@dsc.example')).rejects.toMatchObject({ status: 501 });
+  });
 });
 
 describe('listing accounts', () => {
