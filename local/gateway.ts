@@ -3,6 +3,8 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Json } from 'aws-jwt-verify/safe-json-parse';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import type { AccessLogRecord } from '../lambdas/audit/gateway-refusal';
 import { acceptedScopes } from '../lambdas/contracts/auth';
 import type { FunctionName } from '../lambdas/contracts/functions';
 import { preflightHeaders } from '../lambdas/contracts/cors';
@@ -81,10 +83,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
     const token = bearerToken(req.headers.authorization);
     const verification = token ? await options.verifyToken(token) : undefined;
     if (!verification?.ok) {
+      await journalRefusal(req, url, match.route, gatewayResponses.unauthorized, undefined, options);
       send(res, gatewayResponses.unauthorized, options);
       return;
     }
     if (!hasAcceptedScope(verification.claims, match.route)) {
+      await journalRefusal(req, url, match.route, gatewayResponses.accessDenied, verification.claims, options);
       send(res, gatewayResponses.accessDenied, options);
       return;
     }
@@ -103,6 +107,45 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   const result = await host.invoke<APIGatewayProxyResult>(event, lambdaContext(match.route.function, event.requestContext.requestId));
   res.writeHead(result.statusCode, result.headers as Record<string, string>);
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/**
+ * Deployed, the access log line of an authorizer refusal reaches the gateway refusal journal through
+ * a subscription filter; here the gateway hands the same line to the same function, and waits for
+ * it so the entry is there when the client gets its answer. A failure to journal does not change
+ * the answer, as deployed (the line would go to the dead-letter queue): it is reported to the console.
+ */
+async function journalRefusal(req: IncomingMessage, url: URL, route: RouteDefinition, response: GatewayResponseDefinition, claims: JwtPayload | undefined, options: GatewayOptions): Promise<void> {
+  const journal = options.functions.get('gatewayRefusalJournal');
+  if (!journal) throw new Error('function gatewayRefusalJournal is not running');
+  const requestId = randomUUID();
+  const line: AccessLogRecord = {
+    requestId,
+    ip: req.socket.remoteAddress ?? '127.0.0.1',
+    ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+    httpMethod: route.method,
+    path: url.pathname,
+    resourcePath: route.path,
+    status: String(response.statusCode ?? ''),
+    errorType: response.type,
+    ...(typeof claims?.sub === 'string' && typeof claims.client_id === 'string' ? { sub: claims.sub, clientId: claims.client_id } : {}),
+  };
+  await journal.invoke(subscriptionEvent(line), lambdaContext('gatewayRefusalJournal', requestId)).catch((error: unknown) => {
+    options.log?.(`gateway refusal not journaled: ${error instanceof Error ? error.name : 'a thrown non-Error'}`);
+  });
+}
+
+/** A CloudWatch Logs subscription delivery of one access log line: the batch gzipped, then base64-encoded. */
+function subscriptionEvent(line: AccessLogRecord): { awslogs: { data: string } } {
+  const batch = {
+    messageType: 'DATA_MESSAGE',
+    owner: '000000000000',
+    logGroup: '/local/dsc/access-log',
+    logStream: 'local',
+    subscriptionFilters: ['gateway-refusals'],
+    logEvents: [{ id: line.requestId, timestamp: Date.now(), message: JSON.stringify(line) }],
+  };
+  return { awslogs: { data: gzipSync(JSON.stringify(batch)).toString('base64') } };
 }
 
 /** The Cognito authorizer takes the raw token or a Bearer token in the Authorization header. */

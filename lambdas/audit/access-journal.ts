@@ -1,7 +1,7 @@
 import { auditAgentIndex, auditTable } from '../contracts/tables';
 import type { Principal } from '../access/principal';
 import { defaultPurposeOfUse } from '../contracts/access-headers';
-import { auditEventFor, overriddenRestrictionUrl, type AccessFacts, type AuditEvent } from './audit-event';
+import { auditEventFor, gatewayErrorUrl, overriddenRestrictionUrl, type AccessFacts, type AuditEvent } from './audit-event';
 
 /** The access journal port: append-only, so it has no update or delete. */
 export interface AccessJournal {
@@ -57,6 +57,7 @@ export function auditEventOfItem(item: Record<string, unknown>): AuditEvent {
       ...(facts.q === undefined ? {} : { query: facts.q }),
       ...(facts.bg === undefined ? {} : { breakGlassReason: facts.bg }),
       ...(facts.ov === undefined ? {} : { overridden: facts.ov }),
+      ...(facts.ge === undefined ? {} : { gatewayError: facts.ge }),
     },
     facts.i,
   );
@@ -87,6 +88,7 @@ interface CompactFacts {
   readonly ip?: string;
   readonly ua?: string;
   readonly q?: string;
+  readonly ge?: string;
 }
 
 /** The facts an AuditEvent built by `auditEventFor` was made from (its inverse). */
@@ -121,5 +123,6 @@ function compactFacts(event: AuditEvent): CompactFacts {
     ...(agent?.network?.address ? { ip: agent.network.address } : {}),
     ...(extension('urn:dsc:audit:user-agent') ? { ua: extension('urn:dsc:audit:user-agent') } : {}),
     ...(query !== undefined ? { q: Buffer.from(query, 'base64').toString('utf8') } : {}),
+    ...(extension(gatewayErrorUrl) === undefined ? {} : { ge: extension(gatewayErrorUrl) }),
   };
 }

@@ -30,6 +30,8 @@ export interface AccessFacts {
   readonly breakGlassReason?: string;
   /** The restrictions (`Consent/<id>`) break-glass overrode to give this access. */
   readonly overridden?: readonly string[];
+  /** The API Gateway response type of a refusal the gateway made before any function ran (UNAUTHORIZED, ACCESS_DENIED). */
+  readonly gatewayError?: string;
 }
 
 /** An R4 AuditEvent (@types/fhir), always with its id. */
@@ -58,10 +60,13 @@ const outcomeCodes: Record<AccessOutcome, NonNullable<fhir4.AuditEvent['outcome'
 
 export const purposeOfUseSystem = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 export const overriddenRestrictionUrl = 'urn:dsc:audit:overridden-restriction';
+export const gatewayErrorUrl = 'urn:dsc:audit:gateway-error';
 
 /** The AuditEvent of one access; `id` is given when an event is rebuilt from the journal. */
 export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): AuditEvent {
   const { principal } = facts;
+  // A caller the gateway could not authenticate has no subject, client nor kind: only the address says who it was.
+  const known = principal.sub !== '';
   return {
     resourceType: 'AuditEvent',
     id,
@@ -73,11 +78,11 @@ export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): Au
     outcomeDesc: facts.outcome,
     agent: [
       {
-        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: agentTypes[principal.kind] }] },
+        ...(known ? { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: agentTypes[principal.kind] }] } } : {}),
         // The email and the linked Practitioner keep the entry readable after the account changes; the sub identifies it for good.
         who: {
           ...(principal.practitioner ? { reference: principal.practitioner } : {}),
-          identifier: { system: 'urn:dsc:cognito:sub', value: principal.sub },
+          ...(known ? { identifier: { system: 'urn:dsc:cognito:sub', value: principal.sub } } : {}),
           display: principal.email ?? principal.username,
         },
         altId: principal.username,
@@ -85,7 +90,7 @@ export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): Au
         requestor: true,
         role: principal.roles.map((role) => ({ coding: [{ system: 'urn:dsc:role', code: role }] })),
         network: facts.sourceIp ? { address: facts.sourceIp, type: '2' } : undefined,
-        policy: [`urn:dsc:client:${principal.clientId}`],
+        ...(principal.clientId === '' ? {} : { policy: [`urn:dsc:client:${principal.clientId}`] }),
       },
     ],
     purposeOfEvent: [{ coding: [{ system: purposeOfUseSystem, code: facts.purposeOfUse }], ...(facts.breakGlassReason === undefined ? {} : { text: facts.breakGlassReason }) }],
@@ -104,6 +109,7 @@ export function auditEventFor(facts: AccessFacts, id: string = randomUUID()): Au
       ...(facts.userAgent ? [{ url: 'urn:dsc:audit:user-agent', valueString: facts.userAgent }] : []),
       { url: 'urn:dsc:audit:request-id', valueString: facts.requestId },
       ...(facts.overridden ?? []).map((consent) => ({ url: overriddenRestrictionUrl, valueReference: { reference: consent } })),
+      ...(facts.gatewayError === undefined ? [] : [{ url: gatewayErrorUrl, valueString: facts.gatewayError }]),
     ],
   };
 }

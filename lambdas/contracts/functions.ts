@@ -22,8 +22,11 @@ export interface FunctionDefinition {
   readonly settings: readonly Setting[];
   /** The Cognito API actions it may call on the staff user pool, and no others. */
   readonly userPoolActions?: readonly string[];
-  /** What invokes it: API Gateway routes, the record or audit table's change stream, or the user pool (auth stack). */
-  readonly trigger: 'api' | 'record-stream' | 'audit-stream' | 'user-pool';
+  /**
+   * What invokes it: API Gateway routes, the record or audit table's change stream, the user pool
+   * (auth stack), or the API access log's subscription filter (asynchronously, the gateway's refusals).
+   */
+  readonly trigger: 'api' | 'record-stream' | 'audit-stream' | 'user-pool' | 'api-access-log';
 }
 
 export const functions = {
@@ -97,6 +100,15 @@ export const functions = {
     tableAccess: {},
     settings: [],
     trigger: 'audit-stream',
+  },
+  gatewayRefusalJournal: {
+    id: 'GatewayRefusalJournalFunction',
+    entry: 'lambdas/handlers/gateway-refusal-journal.ts',
+    description: 'Journals the refusals API Gateway makes before any function runs (401, scope 403), from the API access log',
+    // Append only: it adds entries and reads nothing, not even the journal.
+    tableAccess: { audit: 'append' },
+    settings: [],
+    trigger: 'api-access-log',
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { FunctionDefinition } from '../../lambdas/contracts/functions';
 import { acknowledgeNagFinding } from '../nag/acknowledge';
+import type { EncryptedSqsDlq } from './encrypted-sqs-dlq';
 
 export interface DscFunctionProps {
   readonly definition: FunctionDefinition;
@@ -22,6 +23,11 @@ export interface DscFunctionProps {
   readonly reservedConcurrency?: number;
   /** Without reserved concurrency, why sharing the unreserved pool is safe for this function (given to the nag packs). */
   readonly unreservedBecause?: string;
+  /** Where Lambda sends the events of an asynchronous invocation that failed every retry: required for asynchronous triggers. */
+  readonly deadLetterQueue?: EncryptedSqsDlq;
+  /** Other than the house 1024 MB and 10 s, where the function's work calls for it. */
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
 }
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
@@ -32,8 +38,11 @@ const hipaaAndNist = ['HIPAA.Security', 'NIST.800.53.R5'] as const;
 const streamWithoutDeadLetterQueue =
   'its DynamoDB stream event source mapping invokes it synchronously and sends the batches it gives up on to the mapping\'s encrypted SQS on-failure destination; a function dead-letter queue would receive nothing';
 
-/** Why a function loses no failed event without a dead-letter queue, by what invokes it: Lambda sends only asynchronous invocations to one. */
-const noDeadLetterQueueBecause: Record<FunctionDefinition['trigger'], string> = {
+/**
+ * Why a function loses no failed event without a dead-letter queue, by what invokes it: Lambda sends
+ * only asynchronous invocations to one. The access log's subscription invokes asynchronously, so it has one.
+ */
+const noDeadLetterQueueBecause: Partial<Record<FunctionDefinition['trigger'], string>> = {
   api: 'API Gateway invokes it synchronously through a Lambda proxy integration, so a failure reaches the caller as an error response; a dead-letter queue receives only asynchronous invocations',
   'record-stream': streamWithoutDeadLetterQueue,
   'audit-stream': streamWithoutDeadLetterQueue,
@@ -73,6 +82,9 @@ export class DscFunction extends Construct {
     if (props.reservedConcurrency === undefined && props.unreservedBecause === undefined) {
       throw new Error(`${this.node.path}: give the function reserved concurrency, or the reason it may share the account's unreserved pool`);
     }
+    if (props.deadLetterQueue === undefined && noDeadLetterQueueBecause[props.definition.trigger] === undefined) {
+      throw new Error(`${this.node.path}: a function invoked asynchronously (${props.definition.trigger}) needs a dead-letter queue`);
+    }
     const logGroup = (this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.logsKey, removalPolicy: RemovalPolicy.RETAIN }));
     // Its own role instead of AWSLambdaBasicExecutionRole, which may create and write any log group.
     const role = new Role(this, 'ServiceRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `DSC ${props.definition.id}` });
@@ -83,8 +95,8 @@ export class DscFunction extends Construct {
       description: props.definition.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 1024,
-      timeout: Duration.seconds(10),
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(10),
       role,
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: Tracing.ACTIVE,
@@ -107,6 +119,10 @@ export class DscFunction extends Construct {
         esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': path.join(repositoryRoot, 'lambdas/platform/lambda-credentials.ts') },
       },
     });
+    if (props.deadLetterQueue) {
+      // Set on the resource rather than through `deadLetterQueue`, whose grant adds kms:ReEncrypt* and kms:GenerateDataKey*.
+      (this.function.node.defaultChild as CfnFunction).deadLetterConfig = { targetArn: props.deadLetterQueue.grantSendTo(this.function) };
+    }
     this.acknowledgeNagFindings(props, role);
   }
 
@@ -122,7 +138,8 @@ export class DscFunction extends Construct {
     const unreservedBecause = props.reservedConcurrency === undefined ? props.unreservedBecause : undefined;
     for (const pack of hipaaAndNist) {
       acknowledgeNagFinding(policy, `${pack}-IAMNoInlinePolicy`, 'the policy belongs to this function\'s own role alone and holds only the grants made to it; a customer managed policy would attach the same statements to the same single role');
-      acknowledgeNagFinding(fn, `${pack}-LambdaDLQ`, noDeadLetterQueueBecause[props.definition.trigger]);
+      const noDeadLetterQueue = props.deadLetterQueue ? undefined : noDeadLetterQueueBecause[props.definition.trigger];
+      if (noDeadLetterQueue !== undefined) acknowledgeNagFinding(fn, `${pack}-LambdaDLQ`, noDeadLetterQueue);
       acknowledgeNagFinding(fn, `${pack}-LambdaInsideVPC`, outsideVpcBecause(props.definition));
       if (unreservedBecause !== undefined) acknowledgeNagFinding(fn, `${pack}-LambdaConcurrency`, unreservedBecause);
     }

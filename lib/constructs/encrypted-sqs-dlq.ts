@@ -16,6 +16,11 @@ export class EncryptedSqsDlq implements IEventSourceDlq {
   ) {}
 
   bind(_target: IEventSourceMapping, targetHandler: IFunction): DlqDestinationConfig {
+    return { destination: this.grantSendTo(targetHandler) };
+  }
+
+  /** Lets the function send to the queue (a stream's on-failure destination, or its own dead-letter queue); the queue's ARN. */
+  grantSendTo(targetHandler: IFunction): string {
     this.queue.grant(targetHandler, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
     targetHandler.addToRolePolicy(
       new PolicyStatement({
@@ -25,6 +30,6 @@ export class EncryptedSqsDlq implements IEventSourceDlq {
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(targetHandler).region}.amazonaws.com` } },
       }),
     );
-    return { destination: this.queue.queueArn };
+    return this.queue.queueArn;
   }
 }

@@ -29,13 +29,15 @@ import { PolicyStatement, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, SubscriptionFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption, type CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { gatewayRefusalTypes, type AccessLogRecord } from '../../lambdas/audit/gateway-refusal';
 import { acceptedScopes } from '../../lambdas/contracts/auth';
 import { corsAllowHeaders, corsMaxAgeSeconds } from '../../lambdas/contracts/cors';
-import { environmentFor, functions, tableActions, type FunctionDefinition, type FunctionName } from '../../lambdas/contracts/functions';
+import { environmentFor, functionNames, functions, tableActions, type FunctionDefinition, type FunctionName } from '../../lambdas/contracts/functions';
 import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, methodNotAllowedResponse, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
 import { maxRequestBodyBytes } from '../../lambdas/contracts/request-limits';
 import { methodsOf, resourcePaths, routes, type FhirInteraction, type RouteDefinition } from '../../lambdas/contracts/routes';
@@ -78,7 +80,13 @@ export interface ApiStackProps extends StackProps {
  * Reads spend one Query and their journal entry goes to the audit table: left unreserved, capped by
  * the stage throttle. The account needs 100 unreserved above these (a default quota of 1,000 does).
  */
-const reservedConcurrency: Partial<Record<FunctionName, number>> = { recordWrite: 10, searchIndexer: 10 };
+const reservedConcurrency: Partial<Record<FunctionName, number>> = {
+  recordWrite: 10,
+  searchIndexer: 10,
+  // A flood of bad tokens must not take the account's concurrency: throttled asynchronous events wait in
+  // Lambda's queue and are retried for up to six hours, so a small reservation delays entries, never loses them.
+  gatewayRefusalJournal: 2,
+};
 
 /** Why each other function may share the account's unreserved pool (given to the nag packs). */
 const unreservedBecause: Partial<Record<FunctionName, string>> = {
@@ -115,7 +123,8 @@ function dataKeyActions(accesses: readonly (keyof typeof tableActions)[]): strin
 
 /**
  * The access log line: API Gateway's standard JSON fields, plus who called: the Cognito subject and
- * app client of the access token (empty on public routes).
+ * app client of the access token (empty on public routes). The gateway refusal journal reads it by
+ * these names (`AccessLogRecord`), which the type below keeps in step.
  */
 export const accessLogFields = {
   requestId: AccessLogField.contextRequestId(),
@@ -125,6 +134,9 @@ export const accessLogFields = {
   requestTime: AccessLogField.contextRequestTime(),
   httpMethod: AccessLogField.contextHttpMethod(),
   resourcePath: AccessLogField.contextResourcePath(),
+  // The actual path, with the stage in front: which resource a refused request was after (the journal needs it).
+  path: AccessLogField.contextPath(),
+  userAgent: AccessLogField.contextIdentityUserAgent(),
   status: AccessLogField.contextStatus(),
   protocol: AccessLogField.contextProtocol(),
   responseLength: AccessLogField.contextResponseLength(),
@@ -134,7 +146,7 @@ export const accessLogFields = {
   [errorTypeLogField]: AccessLogField.contextErrorResponseType(),
   // Which TLS the client negotiated: evidence for the TLS 1.2+ control.
   tlsVersion: '$context.tlsVersion',
-};
+} satisfies Record<keyof AccessLogRecord, string> & Record<string, string>;
 
 /** The FHIR REST API: functions split by privilege, routes from the shared table, WAF in front. */
 export class ApiStack extends Stack {
@@ -202,6 +214,7 @@ export class ApiStack extends Stack {
     });
 
     const handlers = this.createFunctions(props);
+    this.journalGatewayRefusals(accessLogs, handlers);
     // A handful of generic resources serve every R4 type: /{type}, /{type}/{id}, … (see routes.ts).
     for (const path of resourcePaths) {
       const resource = this.api.root.resourceForPath(path);
@@ -315,6 +328,10 @@ export class ApiStack extends Stack {
         logsKey: props.logsKey,
         reservedConcurrency: reservedConcurrency[name as FunctionName],
         unreservedBecause: unreservedBecause[name as FunctionName],
+        ...(definition.trigger === 'api-access-log'
+          ? // A delivery can hold thousands of refusals under a flood of bad tokens, one put each.
+            { deadLetterQueue: this.deadLetterQueue(name, definition), memorySize: 256, timeout: Duration.minutes(1) }
+          : {}),
       });
       const fn = handler.function;
       const accesses = Object.entries(definition.tableAccess) as [TableName, keyof typeof tableActions][];
@@ -363,8 +380,21 @@ export class ApiStack extends Stack {
   }
 
   /**
-   * Where a stream function's batches go once retries are spent: the batch's shard and sequence
-   * numbers (no record content), kept 14 days for a replay (runbook), under a key of its own.
+   * Every line of the access log that records a refusal of the authorizer goes to the functions that
+   * journal them. CloudWatch Logs decrypts the KMS-encrypted lines itself to deliver them, and may
+   * invoke the function only for this log group (the permission's source ARN).
+   */
+  private journalGatewayRefusals(accessLogs: LogGroup, handlers: Record<FunctionName, DscFunction>): void {
+    const refusals = FilterPattern.any(...gatewayRefusalTypes.map((type) => FilterPattern.stringValue(`$.${errorTypeLogField}`, '=', type)));
+    for (const name of functionNames.filter((candidate) => functions[candidate].trigger === 'api-access-log')) {
+      new SubscriptionFilter(this, `${functions[name].id}Subscription`, { logGroup: accessLogs, destination: new LambdaDestination(handlers[name].function), filterPattern: refusals });
+    }
+  }
+
+  /**
+   * Where a stream function's batches, or an asynchronous function's events, go once retries are
+   * spent: a stream batch's shard and sequence numbers (no record content), or the event itself,
+   * kept 14 days for a replay (runbook), under a key of its own.
    */
   private deadLetterQueue(name: string, definition: FunctionDefinition): EncryptedSqsDlq {
     const key = new Key(this, `${definition.id}DeadLettersKey`, {
@@ -378,7 +408,8 @@ export class ApiStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledgeNagFinding(queue.node.defaultChild as CfnQueue, 'AwsSolutions-SQS3', `the queue is itself the on-failure destination of ${definition.id}'s stream mapping, read only by an operator replaying what it names`);
+    const role = definition.trigger === 'api-access-log' ? `dead-letter queue of ${definition.id}'s asynchronous invocations` : `on-failure destination of ${definition.id}'s stream mapping`;
+    acknowledgeNagFinding(queue.node.defaultChild as CfnQueue, 'AwsSolutions-SQS3', `the queue is itself the ${role}, read only by an operator replaying what it names`);
     this.deadLetterQueues[name] = queue;
     return new EncryptedSqsDlq(queue, key);
   }

@@ -7,10 +7,11 @@ import { journalOf } from '../support/journal';
 import { clientCredentialsToken, decodePayload, integrationClient, requestToken, signIn, signWithCognitoLocalKey } from '../support/tokens';
 
 /**
- * Issue 7, "every bypass must be refused": through `npm start`'s stack, as a client that knows
- * only stack.json. A 401 is the authorizer's answer, given before any function runs (API
- * Gateway semantics), so it leaves no AuditEvent; a 403 from the function is journaled, one
- * from the gateway (a scope the token lacks) is not.
+ * Issue 7, "every bypass must be refused, and journaled": through `npm start`'s stack, as a client
+ * that knows only stack.json. A 401 is the authorizer's answer, and a 403 for a scope the token
+ * lacks the gateway's, both given before any function runs (API Gateway semantics): the gateway
+ * refusal journal records each from its access log line. A 403 from the function is journaled
+ * by the function. Either way, exactly one AuditEvent per refusal.
  */
 const stack = bootLocalStack();
 const tremblay = 'Patient/demo-tremblay';
@@ -30,21 +31,46 @@ async function physicianClaims(): Promise<Record<string, unknown>> {
   return { ...decodePayload(await stack.token(demoUsers.physician)), iat: now(), exp: now() + 600 };
 }
 
+/** The one AuditEvent a request adds under a subject, failing if it adds none or more. */
+async function addedEntry(subject: string, request: () => Promise<void>): Promise<AuditEvent> {
+  const before = new Set((await journalOf(stack.info, subject)).map((event) => event.id));
+  await request();
+  const added = (await journalOf(stack.info, subject)).filter((event) => !before.has(event.id));
+  expect(added, `new entries under ${subject}`).toHaveLength(1);
+  return added[0] as AuditEvent;
+}
+
+/** What the journal says of a refusal the gateway made: a denial, with its gateway error type. */
+function expectGatewayRefusal(event: AuditEvent, expected: { action: string; errorType: string }) {
+  expect(event).toMatchObject({ action: expected.action, outcome: '4', outcomeDesc: 'denied' });
+  expect(event.extension).toContainEqual({ url: 'urn:dsc:audit:gateway-error', valueString: expected.errorType });
+}
+
 /** A JWT with any header, signed by any means: how an attacker would build one. */
 function craftedJwt(header: Record<string, unknown>, payload: Record<string, unknown>, sign: (signingInput: string) => string): string {
   const signingInput = `${base64url(header)}.${base64url(payload)}`;
   return `${signingInput}.${sign(signingInput)}`;
 }
 
-describe('tokens the authorizer refuses with 401, before any function runs (so no AuditEvent)', () => {
-  /** Sends the token to read a patient, and checks the 401 gives no data and adds nothing to the patient's journal. */
+describe('tokens the authorizer refuses with 401, before any function runs, each journaled under the patient asked for', () => {
+  /**
+   * Sends the token to read a patient, and checks the 401 gives no data and adds exactly one entry
+   * to the patient's journal: a denied read by an unauthenticated caller, known by its address.
+   */
   async function expectUnauthorized(token: string | undefined) {
-    const before = await journalOf(stack.info, tremblay);
-    const response = await callWith(token, `/${tremblay}`);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer');
-    const outcome = await expectOperationOutcome(response, 401, 'login');
-    expect(JSON.stringify(outcome)).not.toContain('Tremblay');
-    expect(await journalOf(stack.info, tremblay)).toHaveLength(before.length);
+    const entry = await addedEntry(tremblay, async () => {
+      const response = await callWith(token, `/${tremblay}`);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+      const outcome = await expectOperationOutcome(response, 401, 'login');
+      expect(JSON.stringify(outcome)).not.toContain('Tremblay');
+    });
+    expectGatewayRefusal(entry, { action: 'R', errorType: 'UNAUTHORIZED' });
+    expect(entry.entity?.[0]?.what).toEqual({ reference: tremblay });
+    const [agent] = entry.agent;
+    expect(agent).toMatchObject({ who: { display: 'unauthenticated' }, network: { address: expect.stringMatching(/127\.0\.0\.1$/) as string } });
+    // The token was not verified: nothing it claims is taken as the caller's identity.
+    expect(agent?.who?.identifier).toBeUndefined();
+    expect(agent?.policy).toBeUndefined();
   }
 
   it('lets the control through: the same physician claims, freshly signed with the pool key, read the patient', async () => {
@@ -156,12 +182,17 @@ describe('nothing in the request can grant a role, a scope or an identity: 403, 
     for (const denial of denials) expect(rolesOf(denial)).toEqual(['clerk']);
   });
 
-  it('does not let a user sign-in token through on the Cognito sign-in scope alone: only this API scopes are accepted', async () => {
+  it('does not let a user sign-in token through on the Cognito sign-in scope alone: only this API scopes are accepted (403 at the gateway, journaled)', async () => {
     // Without its username claim the gateway does not run the pre-token-generation step on it, so it keeps cognito-local's scope.
     const claims = await physicianClaims();
     delete claims.username;
     expect(claims.scope).toBe('aws.cognito.signin.user.admin');
-    await expectOperationOutcome(await callWith(signWithCognitoLocalKey(claims), `/${tremblay}`), 403, 'forbidden');
+    const entry = await addedEntry(tremblay, async () => {
+      await expectOperationOutcome(await callWith(signWithCognitoLocalKey(claims), `/${tremblay}`), 403, 'forbidden');
+    });
+    expectGatewayRefusal(entry, { action: 'R', errorType: 'ACCESS_DENIED' });
+    // The token was valid: the refusal names its subject and client.
+    expect(entry.agent[0]).toMatchObject({ who: { identifier: { value: claims.sub } }, policy: [`urn:dsc:client:${String(claims.client_id)}`] });
   });
 });
 
@@ -200,14 +231,23 @@ describe('system integrations: client credentials at the local token endpoint, l
     }
   });
 
-  it('lets the read-only integration client read, and refuses its writes with 403 at the gateway (no function runs, nothing journaled)', async () => {
+  it('lets the read-only integration client read, and refuses its writes with 403 at the gateway (no function runs), each journaled with the client as agent', async () => {
     const token = await clientCredentialsToken(stack.info, readOnlyIntegration);
+    const { clientId } = integrationClient(stack.info, readOnlyIntegration);
     expect(decodePayload(token).scope).toBe('dsc-fhir/fhir.read');
     const roy = await expectJson(await callWith(token, '/Patient/demo-roy'), 200);
-    const before = await journalOf(stack.info, 'Patient/demo-roy');
-    await expectOperationOutcome(await callWith(token, '/Patient/demo-roy', { method: 'PUT', body: { ...roy, gender: 'other' } }), 403, 'forbidden');
-    await expectOperationOutcome(await callWith(token, '/Patient', { method: 'POST', body: { resourceType: 'Patient' } }), 403, 'forbidden');
-    expect(await journalOf(stack.info, 'Patient/demo-roy')).toHaveLength(before.length);
+    const update = await addedEntry('Patient/demo-roy', async () => {
+      await expectOperationOutcome(await callWith(token, '/Patient/demo-roy', { method: 'PUT', body: { ...roy, gender: 'other' } }), 403, 'forbidden');
+    });
+    // A create names no resource yet: journaled under its type, as the function journals a denied create.
+    const create = await addedEntry('Patient', async () => {
+      await expectOperationOutcome(await callWith(token, '/Patient', { method: 'POST', body: { resourceType: 'Patient' } }), 403, 'forbidden');
+    });
+    expectGatewayRefusal(update, { action: 'U', errorType: 'ACCESS_DENIED' });
+    expectGatewayRefusal(create, { action: 'C', errorType: 'ACCESS_DENIED' });
+    for (const entry of [update, create]) {
+      expect(entry.agent[0]).toMatchObject({ who: { identifier: { value: clientId } }, policy: [`urn:dsc:client:${clientId}`], type: { coding: [{ code: 'dataprocessor' }] } });
+    }
   });
 });
 

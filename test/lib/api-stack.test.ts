@@ -106,6 +106,50 @@ describe('the stage', () => {
     const format = JSON.parse((only(api, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as Record<string, string>;
     expect(format).toMatchObject({ errorType: '$context.error.responseType', tlsVersion: '$context.tlsVersion', sub: '$context.authorizer.claims.sub' });
   });
+
+  it('logs the actual path and the user agent, which the journal of gateway refusals records', () => {
+    const format = JSON.parse((only(api, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as Record<string, string>;
+    expect(format).toMatchObject({ path: '$context.path', resourcePath: '$context.resourcePath', userAgent: '$context.identity.userAgent', clientId: '$context.authorizer.claims.client_id' });
+  });
+});
+
+describe('gateway refusals, journaled from the access log', () => {
+  const accessLogGroupId = () => {
+    const stage = only(api, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { DestinationArn: { 'Fn::GetAtt': [string, string] } };
+    return stage.DestinationArn['Fn::GetAtt'][0];
+  };
+
+  it('subscribes the refusal journal to the access log, for the authorizer\'s 401 and 403 alone (by error type, never by status)', () => {
+    const filter = only(api, 'AWS::Logs::SubscriptionFilter').Properties;
+    expect(filter).toMatchObject({ LogGroupName: { Ref: accessLogGroupId() }, DestinationArn: { 'Fn::GetAtt': [functionId(api, 'gatewayRefusalJournal'), 'Arn'] } });
+    expect(filter.FilterPattern).toBe('{ ($.errorType = "UNAUTHORIZED") || ($.errorType = "ACCESS_DENIED") }');
+  });
+
+  it('lets CloudWatch Logs invoke it for that log group only', () => {
+    api.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [functionId(api, 'gatewayRefusalJournal'), 'Arn'] },
+      Principal: 'logs.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [accessLogGroupId(), 'Arn'] },
+    });
+  });
+
+  it('lets it put journal items in the audit table and nothing else on any table', () => {
+    const policies = Object.values(resources(api, 'AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy.Properties.Roles).includes(functions.gatewayRefusalJournal.id));
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]?.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+    const dynamoDb = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('dynamodb:')));
+    expect(dynamoDb).toHaveLength(1);
+    expect(dynamoDb[0]?.Action).toBe('dynamodb:PutItem');
+    expect(JSON.stringify(dynamoDb[0]?.Resource)).toMatch(/AuditTable/);
+  });
+
+  it('sends the events it fails on, after Lambda\'s retries, to its own KMS-encrypted dead-letter queue', () => {
+    const fn = resources(api, 'AWS::Lambda::Function')[functionId(api, 'gatewayRefusalJournal') ?? ''];
+    const [queueId, queue] = Object.entries(resources(api, 'AWS::SQS::Queue')).find(([id]) => id.startsWith(functions.gatewayRefusalJournal.id)) ?? [];
+    expect(fn?.Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    expect(queue?.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/DeadLettersKey/), 'Arn'] });
+  });
 });
 
 describe('requests', () => {
@@ -260,15 +304,16 @@ describe('alarms', () => {
     api.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p99', EvaluationPeriods: 3 });
   });
 
-  it('alarms on errors and throttles of every function, and on the lag and dead letters of stream functions', () => {
+  it('alarms on errors and throttles of every function, on the lag of stream functions, and on every dead-letter queue', () => {
     for (const [id] of ourFunctions(api)) {
       for (const metricName of ['Errors', 'Throttles']) {
         expect(alarmsOn(metricName).filter((alarm) => JSON.stringify(alarm.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }])), `${id} ${metricName}`).toHaveLength(1);
       }
     }
     expect(alarmsOn('IteratorAge').map((alarm) => JSON.stringify(alarm.Dimensions))).toEqual(expect.arrayContaining([expect.stringContaining(functionId(api, 'searchIndexer') ?? '-')]));
-    // One per stream function's dead-letter queue.
-    expect(alarmsOn('ApproximateNumberOfMessagesVisible')).toHaveLength(Object.values(functions).filter((definition) => definition.trigger.endsWith('-stream')).length);
+    // One per dead-letter queue: the stream functions' and the asynchronously invoked refusal journal's.
+    const withDeadLetters = Object.values(functions).filter((definition) => definition.trigger.endsWith('-stream') || definition.trigger === 'api-access-log');
+    expect(alarmsOn('ApproximateNumberOfMessagesVisible')).toHaveLength(withDeadLetters.length);
   });
 
   it('alarms on throttles and system errors of both tables', () => {

@@ -492,12 +492,12 @@ describe('api stack', () => {
         statement,
       })),
     );
-    // Each stream function's dead-letter queue has a key of its own, which only that function uses, to send its failed batches through SQS.
+    // Each dead-letter queue (of a stream function, or of the asynchronously invoked refusal journal) has a key of its own, which only that function uses, to send what failed through SQS.
     const onDeadLetterKey = ({ statement }: { statement: PolicyStatementJson }) => JSON.stringify(statement.Resource).includes('DeadLettersKey');
-    const streamFunctionIds = [functions.searchIndexer.id, functions.journalArchiver.id];
+    const deadLetterKeyUsers = [functions.searchIndexer.id, functions.journalArchiver.id, functions.gatewayRefusalJournal.id];
     expect(
-      allKmsStatements.filter(onDeadLetterKey).map(({ roles, statement }) => ({ user: streamFunctionIds.find((id) => roles.includes(id)), key: JSON.stringify(statement.Resource), actions: statement.Action })),
-    ).toEqual(streamFunctionIds.map((id) => ({ user: id, key: expect.stringContaining(`${id}DeadLettersKey`) as string, actions: ['kms:GenerateDataKey', 'kms:Decrypt'] })));
+      allKmsStatements.filter(onDeadLetterKey).map(({ roles, statement }) => ({ user: deadLetterKeyUsers.find((id) => roles.includes(id)), key: JSON.stringify(statement.Resource), actions: statement.Action })),
+    ).toEqual(deadLetterKeyUsers.map((id) => ({ user: id, key: expect.stringContaining(`${id}DeadLettersKey`) as string, actions: ['kms:GenerateDataKey', 'kms:Decrypt'] })));
     const kmsStatements = allKmsStatements.filter((entry) => !onDeadLetterKey(entry));
     expect(kmsStatements.length).toBeGreaterThan(0);
     // Every key permission of the API stack is on the data key (the logs key is the logs service's alone).

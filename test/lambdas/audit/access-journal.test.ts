@@ -8,19 +8,25 @@ const interactions: AccessFacts['interaction'][] = ['read', 'vread', 'create', '
 const outcomes: AccessFacts['outcome'][] = ['success', 'denied', 'not-found', 'failed'];
 const reference = fc.tuple(fc.constantFrom('Patient', 'Observation', 'Encounter'), fc.uuid()).map(([type, id]) => `${type}/${id}`);
 
+/** A caller the gateway could not authenticate: no subject, client, kind nor roles (see gateway-refusal.ts). */
+const unauthenticated = fc.constant({ kind: 'staff' as const, sub: '', username: 'unauthenticated', clientId: '', roles: [], scopes: [] });
+
 const facts: fc.Arbitrary<AccessFacts> = fc.record({
-  principal: fc.record(
-    {
-      kind: fc.constantFrom('staff' as const, 'system' as const),
-      sub: fc.uuid(),
-      username: fc.string(),
-      email: fc.emailAddress(),
-      practitioner: fc.uuid().map((id) => `Practitioner/${id}`),
-      clientId: fc.string({ minLength: 1 }),
-      roles: fc.subarray([...roles]),
-      scopes: fc.constant([]),
-    },
-    { requiredKeys: ['kind', 'sub', 'username', 'clientId', 'roles', 'scopes'] },
+  principal: fc.oneof(
+    fc.record(
+      {
+        kind: fc.constantFrom('staff' as const, 'system' as const),
+        sub: fc.uuid(),
+        username: fc.string(),
+        email: fc.emailAddress(),
+        practitioner: fc.uuid().map((id) => `Practitioner/${id}`),
+        clientId: fc.string({ minLength: 1 }),
+        roles: fc.subarray([...roles]),
+        scopes: fc.constant([]),
+      },
+      { requiredKeys: ['kind', 'sub', 'username', 'clientId', 'roles', 'scopes'] },
+    ),
+    unauthenticated,
   ),
   interaction: fc.constantFrom(...interactions),
   patient: fc.oneof(reference, fc.constantFrom('Practitioner', 'ValueSet')),
@@ -34,6 +40,7 @@ const facts: fc.Arbitrary<AccessFacts> = fc.record({
   purposeOfUse: fc.constantFrom('TREAT', 'ETREAT', 'HOPERAT', 'PATRQT'),
   breakGlassReason: fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
   overridden: fc.option(fc.array(fc.uuid().map((id) => `Consent/${id}`), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+  gatewayError: fc.option(fc.constantFrom('UNAUTHORIZED', 'ACCESS_DENIED'), { nil: undefined }),
 });
 
 describe('the journal item', () => {

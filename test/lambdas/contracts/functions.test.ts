@@ -35,7 +35,7 @@ describe('environmentFor', () => {
   });
 
   it('covers every function, each only with what it declares', () => {
-    expect([...functionNames].sort()).toEqual(['journal', 'journalArchiver', 'metadata', 'recordRead', 'recordWrite', 'searchIndexer', 'staffAdmin']);
+    expect([...functionNames].sort()).toEqual(['gatewayRefusalJournal', 'journal', 'journalArchiver', 'metadata', 'recordRead', 'recordWrite', 'searchIndexer', 'staffAdmin']);
     const tableVariable = { record: 'RECORD_TABLE_NAME', audit: 'AUDIT_TABLE_NAME' } as const;
     const settingVariable = { allowedClientIds: 'ALLOWED_CLIENT_IDS', corsAllowedOrigins: 'CORS_ALLOWED_ORIGINS', userPoolId: 'USER_POOL_ID' } as const;
     for (const name of functionNames) {
