@@ -14,6 +14,7 @@ import { listClaim } from '../lambdas/access/principal';
 import type { Verification } from './token-verifier';
 
 import type { FunctionHost } from './functions/function-host';
+import { listenOnLoopback } from './ports';
 
 export interface GatewayOptions {
   readonly port: number;
@@ -50,13 +51,7 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
         options.log?.(`${req.method} ${routeLabel(req)} ${res.statusCode} ${Date.now() - started} ms`);
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  return server;
+  return listenOnLoopback(server, options.port);
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {

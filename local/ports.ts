@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 
 /** Resolves if nothing listens on the port on any interface, rejects with a clear message otherwise. */
@@ -28,6 +29,17 @@ export function freePort(): Promise<number> {
       });
     });
   });
+}
+
+/** Starts an HTTP server on the loopback interface only, resolving once it listens. */
+export async function listenOnLoopback(server: HttpServer, port: number): Promise<HttpServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      resolve();
+    });
+  });
+  return server;
 }
 
 /** An error whose message is meant for the person who ran the command, printed as one line. */

@@ -2,6 +2,7 @@ import { DescribeUserPoolClientCommand, ResourceNotFoundException, type CognitoI
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { signWithCognitoLocalKey } from './cognito-local-key';
+import { listenOnLoopback } from './ports';
 
 export interface TokenEndpointOptions {
   readonly port: number;
@@ -39,13 +40,7 @@ export async function startTokenEndpoint(options: TokenEndpointOptions): Promise
       else sendJson(res, 500, { error: 'server_error' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  return server;
+  return listenOnLoopback(server, options.port);
 }
 
 async function answer(req: IncomingMessage, res: ServerResponse, options: TokenEndpointOptions): Promise<void> {
