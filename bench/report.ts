@@ -90,7 +90,7 @@ export function markdown(report: Report, heading: string): string {
         [`\`GET /Patient/{id}\` ×${latency.concurrency} concurrent`, ms(latency.concurrent.p50), ms(latency.concurrent.p95), ms(latency.concurrent.p99), ms(latency.concurrent.max)],
       ],
     ),
-    `Concurrent reads: ${Math.round(latency.readsPerSecond)} requests/s. Handler process RSS (the gateway and the 4 function workers, each its own V8 isolate, in the bench's process): ${Math.round(memory.handlerProcessRssMb)} MB after the latency figures, of which ${Math.round(memory.benchOnlyRssMb)} MB is the bench process before the stack booted; ${Math.round(memory.endRssMb)} MB at the end (with the bench's in-process seeder and services).`,
+    `Concurrent reads: ${Math.round(latency.readsPerSecond)} requests/s. Handler process RSS (the gateway and the function workers, each its own V8 isolate, in the bench's process): ${Math.round(memory.handlerProcessRssMb)} MB after the latency figures, of which ${Math.round(memory.benchOnlyRssMb)} MB is the bench process before the stack booted; ${Math.round(memory.endRssMb)} MB at the end (with the bench's in-process seeder and services).`,
   );
 
   const totalWcu = capacity.filter((row) => !row.interaction.startsWith('index')).reduce((sum, row) => sum + row.wcu, 0);
