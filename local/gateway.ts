@@ -8,6 +8,7 @@ import type { AccessLogRecord } from '../lambdas/audit/gateway-refusal';
 import { acceptedScopes } from '../lambdas/contracts/auth';
 import type { FunctionName } from '../lambdas/contracts/functions';
 import { preflightHeaders } from '../lambdas/contracts/cors';
+import { securityHeaders } from '../lambdas/contracts/security-headers';
 import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, methodNotAllowedResponse, type GatewayResponseDefinition } from '../lambdas/contracts/gateway-responses';
 import { matchRoute, methodsOf, resolveResource, type RouteDefinition } from '../lambdas/contracts/routes';
 import { listClaim } from '../lambdas/access/principal';
@@ -59,7 +60,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   const resource = resolveResource(url.pathname);
   // Preflight methods exist on every routed path once CORS is on; they need no token.
   if (req.method === 'OPTIONS' && options.allowedOrigins.size > 0 && resource) {
-    res.writeHead(204, preflightHeaders(req.headers.origin, options.allowedOrigins, methodsOf(resource.resourcePath)));
+    res.writeHead(204, { ...preflightHeaders(req.headers.origin, options.allowedOrigins, methodsOf(resource.resourcePath)), ...securityHeaders });
     return void res.end();
   }
   const match = matchRoute(req.method ?? 'GET', url.pathname);

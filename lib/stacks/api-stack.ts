@@ -40,6 +40,7 @@ import { corsAllowHeaders, corsMaxAgeSeconds } from '../../lambdas/contracts/cor
 import { environmentFor, functionNames, functions, tableActions, type FunctionDefinition, type FunctionName } from '../../lambdas/contracts/functions';
 import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, methodNotAllowedResponse, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
 import { maxRequestBodyBytes } from '../../lambdas/contracts/request-limits';
+import { securityHeaders } from '../../lambdas/contracts/security-headers';
 import { methodsOf, resourcePaths, routes, type FhirInteraction, type RouteDefinition } from '../../lambdas/contracts/routes';
 import { tableNames, tables, type TableDefinition, type TableName } from '../../lambdas/contracts/tables';
 import { skName, versionPrefix } from '../../lambdas/store/keys';
@@ -254,7 +255,8 @@ export class ApiStack extends Stack {
       acknowledgeNoAuthorizer(notAllowedMethod, 'a MOCK integration: the gateway itself answers 405 with the Allow header, reaching no function and no data, so there is nothing to authorize');
       // Preflight (OPTIONS) answers browsers without a token, listing only this path's methods.
       if (config.corsAllowedOrigins.length > 0) {
-        resource.addCorsPreflight({ allowOrigins: config.corsAllowedOrigins, allowHeaders: corsAllowHeaders, allowMethods: [...methods, 'OPTIONS'], maxAge: Duration.seconds(corsMaxAgeSeconds) });
+        const preflight = resource.addCorsPreflight({ allowOrigins: config.corsAllowedOrigins, allowHeaders: corsAllowHeaders, allowMethods: [...methods, 'OPTIONS'], maxAge: Duration.seconds(corsMaxAgeSeconds) });
+        withSecurityHeaders(preflight);
       }
     }
 
@@ -450,4 +452,17 @@ function writeThrottles(stage: StageConfig['throttle']): Record<string, MethodDe
   // ~10 writes a second per concurrent writer (one transaction of ~100 ms, cold starts aside).
   const limits = { ...stageMethodSettings, throttlingRateLimit: Math.min(stage.rateLimit, writers * 10), throttlingBurstLimit: Math.min(stage.burstLimit, writers) };
   return Object.fromEntries(routes.filter((route) => route.function === 'recordWrite').map((route) => [`${route.path}/${route.method}`, limits]));
+}
+
+/**
+ * Adds the security headers to a CORS preflight method, which CDK builds without them (its options
+ * take CORS headers only). Overrides, because the mapping keys contain dots: `\\.` escapes them.
+ */
+function withSecurityHeaders(preflight: Method): void {
+  const cfnMethod = preflight.node.defaultChild as CfnMethod;
+  for (const [name, value] of Object.entries(securityHeaders)) {
+    const key = `method\\.response\\.header\\.${name}`;
+    cfnMethod.addPropertyOverride(`Integration.IntegrationResponses.0.ResponseParameters.${key}`, `'${value}'`);
+    cfnMethod.addPropertyOverride(`MethodResponses.0.ResponseParameters.${key}`, true);
+  }
 }

@@ -51,6 +51,8 @@ describe('methods and CORS', () => {
       expect(response.status).toBe(204);
       expect(response.headers.get('access-control-allow-origin')).toBe(origin);
       expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('if-match');
+      expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=/);
+      expect(response.headers.get('cache-control')).toBe('no-store');
       return response.headers.get('access-control-allow-methods')!.split(',').map((method) => method.trim()).sort();
     };
     expect(await preflight('/Patient/demo-roy')).toEqual(['DELETE', 'GET', 'OPTIONS', 'PATCH', 'PUT']);

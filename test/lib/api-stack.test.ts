@@ -178,7 +178,7 @@ describe('requests', () => {
     });
   });
 
-  it('sends the security headers (HSTS, no-store, nosniff, no framing) on every gateway response and every 405 answer', () => {
+  it('sends the security headers (HSTS, no-store, nosniff, no framing) on every gateway response, every 405 answer and every CORS preflight', () => {
     const gatewayResponsesFound = Object.values(resources(api, 'AWS::ApiGateway::GatewayResponse'));
     expect(gatewayResponsesFound).toHaveLength(Object.keys(gatewayResponses).length);
     for (const response of gatewayResponsesFound) {
@@ -186,8 +186,8 @@ describe('requests', () => {
         expect(response.Properties.ResponseParameters, `${String(response.Properties.ResponseType)} ${name}`).toMatchObject({ [`gatewayresponse.header.${name}`]: `'${value}'` });
       }
     }
-    const answers = Object.values(resources(api, 'AWS::ApiGateway::Method')).filter((method) => method.Properties.HttpMethod === 'ANY');
-    expect(answers.length).toBeGreaterThan(0);
+    const answers = Object.values(resources(api, 'AWS::ApiGateway::Method')).filter((method) => method.Properties.HttpMethod === 'ANY' || method.Properties.HttpMethod === 'OPTIONS');
+    expect(answers.filter((method) => method.Properties.HttpMethod === 'OPTIONS').length, 'preflight methods (the test stage allows origins)').toBeGreaterThan(0);
     for (const answer of answers) {
       const [response] = (answer.Properties.Integration as { IntegrationResponses: { ResponseParameters: Record<string, string> }[] }).IntegrationResponses;
       for (const [name, value] of Object.entries(securityHeaders)) expect(response?.ResponseParameters[`method.response.header.${name}`], name).toBe(`'${value}'`);
