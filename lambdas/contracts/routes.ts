@@ -23,7 +23,9 @@ export type FhirInteraction =
   | 'patch'
   | 'delete'
   | 'history-instance'
-  | 'instance-operation';
+  | 'instance-operation'
+  /** `POST /` with a Bundle: a transaction or a batch, per `Bundle.type`. */
+  | 'transaction';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -43,6 +45,7 @@ const admin = (method: HttpMethod, path: string, interaction: FhirInteraction): 
 
 export const routes: readonly RouteDefinition[] = [
   { method: 'GET', path: '/metadata', function: 'metadata', interaction: 'capabilities', access: 'public' },
+  write('POST', '/', 'transaction'),
   read('GET', '/{type}', 'search-type'),
   write('POST', '/{type}', 'create'),
   write('PUT', '/{type}', 'conditional-update'),

@@ -28,6 +28,7 @@ export function capabilityStatement({ baseUrl, software, date, cors }: Capabilit
     .filter(([interaction]) => served.has(interaction as FhirInteraction))
     .map(([, code]) => ({ code }));
   const referencedBy = reverseReferences();
+
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -51,6 +52,8 @@ export function capabilityStatement({ baseUrl, software, date, cors }: Capabilit
             `In an emergency a clinician may override a restriction for one request with the ${breakGlassHeader} header (the reason, percent-encoded UTF-8); the access is journaled as ${breakGlassPurposeOfUse} and raises an alert. ` +
             `The ${purposeOfUseHeader} header declares the purpose of use (an HL7 v3 PurposeOfUse code; ${defaultPurposeOfUse} by default). Every access to patient data is journaled.`,
         },
+        // `POST /` takes both Bundle types (R4 http.html#transaction).
+        ...(served.has('transaction') ? { interaction: [{ code: 'transaction' }, { code: 'batch' }] } : {}),
         documentation: `Search parameters marked read-your-writes find a resource in the very next request after its write returns; every other parameter is eventually consistent (indexed from the change stream, usually within a second). ${readYourWritesNote}`,
         resource: resourceTypes.filter(isStorable).map((type) => ({
           type,

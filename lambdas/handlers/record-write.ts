@@ -8,12 +8,15 @@ import { recordTableNamesFromEnv } from '../platform/tables';
 import type { VersionRecord } from '../store/record-store';
 import { queryText, storedTypeOf, versionHeaders, writeResponse } from './responses';
 
-const { writer } = writeServices(documentClient(), recordTableNamesFromEnv(), validateResource);
+const { writer, bundles } = writeServices(documentClient(), recordTableNamesFromEnv(), validateResource);
 
 const readBody = (request: FhirRequest) => () => jsonBody(request);
 const readPatch = (request: FhirRequest) => () => jsonBody(request, jsonPatchMediaTypes, 'application/json-patch+json');
 
 export const handler = fhirHandler({
+  // A transaction or a batch Bundle; entries are authorised, validated and journaled as requests of their own.
+  transaction: async (request) => ({ status: 200, body: await bundles.process(requestContextOf(request), jsonBody(request)) }),
+
   create: async (request) => {
     const { status, version } = await writer.create(requestContextOf(request), storedTypeOf(request), readBody(request), request.header('if-none-exist'));
     return writeResponse(request, status, version);

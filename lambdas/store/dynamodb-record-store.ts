@@ -26,7 +26,7 @@ import {
   versionPrefix,
   versionSortKey,
 } from './keys';
-import type { IndexQuery, Page, PageRequest, RecordStore, StoredResource, VersionPointer, VersionRecord, VersionWrite } from './record-store';
+import type { IndexQuery, JournalEntry, Page, PageRequest, RecordStore, StoredResource, VersionPointer, VersionRecord, VersionWrite } from './record-store';
 
 export interface RecordTableNames {
   readonly record: string;
@@ -37,6 +37,21 @@ export interface RecordTableNames {
 export class GuardTaken extends Error {
   override readonly name = 'GuardTaken';
 }
+
+/** A multi-version commit was cancelled because of the write at `writeIndex`: its version or, when `guard`, its create guard was taken. */
+export class WriteCancelled extends Error {
+  override readonly name = 'WriteCancelled';
+  constructor(
+    readonly writeIndex: number,
+    readonly guard: boolean,
+  ) {
+    super(`Write ${writeIndex} of the transaction was cancelled`);
+  }
+}
+
+/** TransactWriteItems' limits: 100 actions and 4 MB in all (DynamoDB service quotas). */
+export const maxTransactionActions = 100;
+export const maxTransactionBytes = 4 * 1024 * 1024;
 
 /**
  * DynamoDB keeps items to 400 KB. The limit is checked before writing, with room for the other
@@ -55,59 +70,88 @@ export class DynamoDbRecordStore implements RecordStore {
   ) {}
 
   async commit(write: VersionWrite): Promise<void> {
+    try {
+      await this.commitAll([write], write.journal);
+    } catch (error) {
+      if (!(error instanceof WriteCancelled)) throw error;
+      if (error.guard) throw new GuardTaken();
+      throw new VersionConflict(`${referenceOf(write.next.resourceType, write.next.id)} was changed by another request; read it again and retry`);
+    }
+  }
+
+  /**
+   * Commits several versions, their index items and the journal entries in one TransactWriteItems:
+   * all or nothing. Counted before sending: beyond DynamoDB's limits, PayloadTooLarge and nothing
+   * written. WriteCancelled names the write whose condition failed (its journal entries aside).
+   */
+  async commitAll(writes: readonly VersionWrite[], journal: readonly JournalEntry[]): Promise<void> {
+    const owners: { write: number; guard: boolean }[] = [];
+    const actions: TransactItem[] = [];
+    writes.forEach((write, index) => {
+      for (const action of this.actionsOf(write)) {
+        owners.push({ write: index, guard: action.guard });
+        actions.push(action.item);
+      }
+    });
+    for (const entry of journal) {
+      actions.push({ Put: { TableName: this.tableNames.audit, Item: journalItem(entry.event, entry.patient), ConditionExpression: journalPutCondition } });
+    }
+    assertFitsOneTransaction(actions);
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = (code: string) => reasons.flatMap((reason, index) => (reason.Code === code && owners[index] ? [owners[index]] : []));
+      // A taken guard first: the conditional create then re-runs its search and finds the winner.
+      const checks = failed('ConditionalCheckFailed');
+      const owner = checks.find((candidate) => candidate.guard) ?? checks[0] ?? failed('TransactionConflict')[0];
+      if (owner) throw new WriteCancelled(owner.write, owner.guard);
+      throw error;
+    }
+  }
+
+  private actionsOf(write: VersionWrite): { item: TransactItem; guard: boolean }[] {
     const { next, previous, guard } = write;
     const reference = referenceOf(next.resourceType, next.id);
     const record = this.tableNames.record;
-    const actions: TransactItem[] = [
-      // The version put is first: its condition failing means a concurrent writer took this version.
-      { Put: { TableName: record, Item: versionItem(next), ConditionExpression: `attribute_not_exists(${pkName})` } },
+    const actions: { item: TransactItem; guard: boolean }[] = [
+      // Its condition failing means a concurrent writer took this version.
+      { item: { Put: { TableName: record, Item: versionItem(next), ConditionExpression: `attribute_not_exists(${pkName})` } }, guard: false },
     ];
-    const guardIndex = guard ? actions.length : -1;
+    const add = (item: TransactItem) => actions.push({ item, guard: false });
     if (guard) {
       actions.push({
-        Put: {
-          TableName: record,
-          Item: { [pkName]: guardKey(guard.resourceType, guard.criteria), [skName]: guardSortKey, holder: reference },
-          ConditionExpression: guard.replaces ? `attribute_not_exists(${pkName}) OR holder = :stale` : `attribute_not_exists(${pkName})`,
-          ExpressionAttributeValues: guard.replaces ? { ':stale': guard.replaces } : undefined,
+        item: {
+          Put: {
+            TableName: record,
+            Item: { [pkName]: guardKey(guard.resourceType, guard.criteria), [skName]: guardSortKey, holder: reference },
+            ConditionExpression: guard.replaces ? `attribute_not_exists(${pkName}) OR holder = :stale` : `attribute_not_exists(${pkName})`,
+            ExpressionAttributeValues: guard.replaces ? { ':stale': guard.replaces } : undefined,
+          },
         },
+        guard: true,
       });
     }
     const keep = (keys: readonly string[]) => new Set(next.deleted ? [] : keys);
     const identifiers = keep(next.identifiers);
     for (const identifier of identifiers) {
       const [system, value] = splitIdentifier(identifier);
-      actions.push({ Put: { TableName: record, Item: { [pkName]: identifierKey(next.resourceType, system, value), [skName]: reference, versionId: next.versionId } } });
+      add({ Put: { TableName: record, Item: { [pkName]: identifierKey(next.resourceType, system, value), [skName]: reference, versionId: next.versionId } } });
     }
     for (const identifier of previous?.identifiers ?? []) {
       if (identifiers.has(identifier)) continue;
       const [system, value] = splitIdentifier(identifier);
-      actions.push({ Delete: { TableName: record, Key: { [pkName]: identifierKey(next.resourceType, system, value), [skName]: reference } } });
+      add({ Delete: { TableName: record, Key: { [pkName]: identifierKey(next.resourceType, system, value), [skName]: reference } } });
     }
     const compartments = keep(next.compartments);
     for (const patient of compartments) {
-      actions.push({
-        Put: { TableName: record, Item: { [pkName]: compartmentKey(patient), [skName]: reference, versionId: next.versionId, lastUpdated: next.lastUpdated } },
-      });
+      add({ Put: { TableName: record, Item: { [pkName]: compartmentKey(patient), [skName]: reference, versionId: next.versionId, lastUpdated: next.lastUpdated } } });
     }
     for (const patient of previous?.compartments ?? []) {
-      if (!compartments.has(patient)) actions.push({ Delete: { TableName: record, Key: { [pkName]: compartmentKey(patient), [skName]: reference } } });
+      if (!compartments.has(patient)) add({ Delete: { TableName: record, Key: { [pkName]: compartmentKey(patient), [skName]: reference } } });
     }
-    for (const entry of write.journal) {
-      actions.push({ Put: { TableName: this.tableNames.audit, Item: journalItem(entry.event, entry.patient), ConditionExpression: journalPutCondition } });
-    }
-
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: actions }));
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (guardIndex >= 0 && reasons[guardIndex]?.Code === 'ConditionalCheckFailed') throw new GuardTaken();
-      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) {
-        throw new VersionConflict(`${reference} was changed by another request; read it again and retry`);
-      }
-      throw error;
-    }
+    return actions;
   }
 
   async readCurrent(resourceType: string, id: string): Promise<VersionRecord | undefined> {
@@ -297,6 +341,17 @@ function pointerOf(item: Item): VersionPointer {
 
 function positionOf(item: Item): string | undefined {
   return encodeCursor({ [pkName]: item[pkName], [skName]: item[skName] });
+}
+
+/** Beyond DynamoDB's limits nothing could commit atomically: the client is told how to send it instead. */
+function assertFitsOneTransaction(actions: readonly TransactItem[]): void {
+  const bytes = Buffer.byteLength(JSON.stringify(actions));
+  if (actions.length <= maxTransactionActions && bytes <= maxTransactionBytes) return;
+  throw new PayloadTooLarge(
+    `This transaction needs ${actions.length} DynamoDB actions and about ${Math.ceil(bytes / 1024)} KB; one atomic commit takes at most ${maxTransactionActions} actions and ${maxTransactionBytes / 1024 / 1024} MB ` +
+      '(docs/bundles.md). Nothing was written. Split it into smaller transactions, send it as a batch (Bundle.type batch: each entry on its own), ' +
+      'or load it with `npm run load`, which splits it into transactions that fit.',
+  );
 }
 
 function splitIdentifier(identifier: string): [string, string] {

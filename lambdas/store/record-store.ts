@@ -90,6 +90,12 @@ export interface RecordStore {
    * conditional create's guard is held.
    */
   commit(write: VersionWrite): Promise<void>;
+  /**
+   * Commits several versions and the journal entries in one atomic transaction, or nothing.
+   * PayloadTooLarge beyond what one transaction holds; WriteCancelled naming the write whose
+   * version or guard was taken.
+   */
+  commitAll(writes: readonly VersionWrite[], journal: readonly JournalEntry[]): Promise<void>;
   /** The newest version (possibly a delete), or undefined. */
   readCurrent(resourceType: string, id: string): Promise<VersionRecord | undefined>;
   readVersion(resourceType: string, id: string, versionId: number): Promise<VersionRecord | undefined>;

@@ -108,7 +108,7 @@ const stageMethodSettings = { metricsEnabled: true, loggingLevel: MethodLoggingL
 const fhirStageName = 'r4';
 
 /** Interactions that carry a FHIR body: API Gateway refuses them without a Content-Type (415), as the function would. */
-export const bodyInteractions: ReadonlySet<FhirInteraction> = new Set(['create', 'update', 'patch', 'conditional-update', 'conditional-patch']);
+export const bodyInteractions: ReadonlySet<FhirInteraction> = new Set(['create', 'update', 'patch', 'conditional-update', 'conditional-patch', 'transaction']);
 
 /**
  * The data key actions a function needs for its table accesses, all through DynamoDB: reading decrypts;

@@ -94,8 +94,9 @@ describe('the stage', () => {
     const writes = routes.filter((route) => route.function === 'recordWrite');
     expect(writes.length).toBeGreaterThan(0);
     for (const route of writes) {
-      // A method setting names its resource path with each '/' escaped as '~1', after a leading '/'.
-      const setting = settings.find((candidate) => candidate.ResourcePath === `/${route.path.replaceAll('/', '~1')}` && candidate.HttpMethod === route.method);
+      // A method setting names its resource path with each '/' escaped as '~1', after a leading '/'; the root is '/' alone.
+      const resourcePath = route.path === '/' ? '/' : `/${route.path.replaceAll('/', '~1')}`;
+      const setting = settings.find((candidate) => candidate.ResourcePath === resourcePath && candidate.HttpMethod === route.method);
       expect(setting, `${route.method} ${route.path}`).toBeDefined();
       expect(setting?.ThrottlingBurstLimit).toBeLessThanOrEqual(writeConcurrency);
       expect(setting?.ThrottlingRateLimit).toBeLessThan(stage.throttle.rateLimit);
@@ -162,6 +163,7 @@ describe('requests', () => {
     expect(withBody.filter((route) => route.function === 'recordWrite').map((route) => `${route.method} ${route.path}`).sort()).toEqual([
       'PATCH /{type}',
       'PATCH /{type}/{id}',
+      'POST /',
       'POST /{type}',
       'PUT /{type}',
       'PUT /{type}/{id}',
