@@ -1,5 +1,5 @@
 import { patientDataCategories } from './categories';
-import { rolePermits, type Role } from './roles';
+import { rolePermits, roles, type Role } from './roles';
 
 /**
  * Separation of duties, derived from the role matrix: whoever administers staff accounts must not
@@ -8,6 +8,9 @@ import { rolePermits, type Role } from './roles';
  */
 const readsPatientData = (role: Role) => patientDataCategories.some((category) => rolePermits(role, category, 'read'));
 const writesClinicalData = (role: Role) => rolePermits(role, 'clinical', 'write');
+
+/** The roles that see patients' data; joining one of them is announced to the operators (auth stack). */
+export const patientDataRoles: readonly Role[] = roles.filter(readsPatientData);
 
 /** Why these roles may not be held together, or undefined when they may. */
 export function dutyConflict(roles: readonly Role[]): string | undefined {

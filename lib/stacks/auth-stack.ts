@@ -27,7 +27,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { roleDescriptions, roles, type Role } from '../../lambdas/access/roles';
+import { patientDataRoles } from '../../lambdas/access/duties';
+import { roleDescriptions, roles } from '../../lambdas/access/roles';
 import { customScopes, practitionerAttribute, resourceServerIdentifier, type AccessLevel } from '../../lambdas/contracts/auth';
 import { preTokenGeneration } from '../../lambdas/contracts/functions';
 import type { StageConfig } from '../config';
@@ -43,11 +44,6 @@ export interface AuthStackProps extends StackProps {
   readonly alarmTopic?: ITopic;
 }
 
-/**
- * The roles that see patients' records in care: adding a staff account to one of them is announced,
- * because an account that also administers accounts or reads the journal breaks separation of duties.
- */
-export const careRoles: readonly Role[] = ['physician', 'nurse', 'allied-health', 'social-worker', 'clerk'];
 
 const temporaryPasswordDays = 3;
 
@@ -223,7 +219,7 @@ export class AuthStack extends Stack {
         detail: {
           eventSource: ['cognito-idp.amazonaws.com'],
           eventName: ['AdminAddUserToGroup'],
-          requestParameters: { userPoolId: [this.userPool.userPoolId], groupName: [...careRoles] },
+          requestParameters: { userPoolId: [this.userPool.userPoolId], groupName: [...patientDataRoles] },
         },
       },
     });

@@ -5,7 +5,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveStageConfig } from '../../lib/config';
-import { AuthStack, careRoles } from '../../lib/stacks/auth-stack';
+import { patientDataRoles } from '../../lambdas/access/duties';
+import { AuthStack } from '../../lib/stacks/auth-stack';
 
 /** The app client properties the tests read, as CloudFormation names them. */
 interface ClientProperties {
@@ -233,8 +234,9 @@ describe('auth stack: tokens, alerts and protection', () => {
     });
   });
 
-  it("alerts the operators' topic when an administrator adds a staff account to a care group of this pool", () => {
-    expect([...careRoles].sort()).toEqual(['allied-health', 'clerk', 'nurse', 'physician', 'social-worker']);
+  it("alerts the operators' topic when an administrator adds a staff account to a group of this pool that sees patient data", () => {
+    // Every clinical and care role, and the two that see patients for their duty; never the user administrator.
+    expect([...patientDataRoles].sort()).toEqual(['allied-health', 'clerk', 'integration', 'nurse', 'physician', 'privacy-officer', 'social-worker']);
     prod.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.cognito-idp'],
@@ -242,7 +244,7 @@ describe('auth stack: tokens, alerts and protection', () => {
         detail: {
           eventSource: ['cognito-idp.amazonaws.com'],
           eventName: ['AdminAddUserToGroup'],
-          requestParameters: { userPoolId: [{ Ref: 'StaffPool2454FE40' }], groupName: [...careRoles] },
+          requestParameters: { userPoolId: [{ Ref: 'StaffPool2454FE40' }], groupName: [...patientDataRoles] },
         },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::ImportValue': Match.stringLikeRegexp('AlarmTopic') }, InputTransformer: Match.anyValue() })],
