@@ -50,7 +50,7 @@ export function createDscStacks(app: App, config: StageConfig, cliAccount?: stri
       env: { account: env.account, region: evidenceReplica.region },
       description: 'DSC evidence replicas in the replication region',
       replica: evidenceReplica,
-      lockModes: { trail: trailObjectLockMode, journal: 'COMPLIANCE' },
+      lockModes: { trail: trailObjectLockMode, journal: 'COMPLIANCE', attachments: 'GOVERNANCE' },
       auditRetentionYears: config.auditRetentionYears,
     });
   const security = new SecurityStack(app, name('Security'), {
@@ -92,6 +92,7 @@ export function createDscStacks(app: App, config: StageConfig, cliAccount?: stri
     dataKey: security.dataKey,
     logsKey: security.logsKey,
     journalArchive: data.journalArchive,
+    buckets: { attachments: data.attachments },
     userPool: auth.userPool,
     apiClients: auth.apiClients,
     alarmTopic: security.alarmTopic,

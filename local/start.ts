@@ -4,7 +4,7 @@ import { startLocalStack, type StackInfo } from './stack';
 
 /**
  * `npm start`: the whole system on this machine, offline. Ports come from PORT,
- * COGNITO_PORT, TOKEN_PORT and DYNAMODB_PORT; data persists in DSC_LOCAL_DIR (default .local)
+ * COGNITO_PORT, TOKEN_PORT, DYNAMODB_PORT and S3_PORT; data persists in DSC_LOCAL_DIR (default .local)
  * unless --in-memory is given.
  */
 // This machine's Node 20 is supported by the pinned SDK; its notice about future versions is noise here.
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     cognitoPort: portFromEnv('COGNITO_PORT', 9229),
     tokenPort: portFromEnv('TOKEN_PORT', 9230),
     dynamoDbPort: portFromEnv('DYNAMODB_PORT', 8000),
+    s3Port: portFromEnv('S3_PORT', 4569),
     localDir: path.resolve(process.env.DSC_LOCAL_DIR ?? '.local'),
     inMemory: args.includes('--in-memory'),
     log: (line) => {
@@ -72,6 +73,7 @@ DSC local stack is ready${inMemory ? ' (in memory: nothing is kept)' : ''}.
   App client        ${info.cognito.clientId}
   Token endpoint    ${info.cognito.tokenEndpoint}   (client credentials: ${info.cognito.integrationClients.map((client) => client.name).join(', ')}; ids and secrets in stack.json)
   DynamoDB Local    ${info.dynamoDb.endpoint}
+  S3 (s3rver)       ${info.s3.endpoint}   bucket ${info.s3.bucket}
   Stack facts       ${stackFile}
 
   Demo staff accounts (email / password / roles):

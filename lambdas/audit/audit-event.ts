@@ -52,6 +52,7 @@ const actionCodes: Record<AccessFacts['interaction'], NonNullable<fhir4.AuditEve
   'conditional-delete': 'D',
   'search-type': 'E',
   'instance-operation': 'E',
+  'type-operation': 'E',
   transaction: 'E',
 };
 /** http://terminology.hl7.org/CodeSystem/extra-security-role-type: a person, or a system processing data. */

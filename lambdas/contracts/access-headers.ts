@@ -11,6 +11,8 @@ export const breakGlassHeader = 'X-Break-Glass-Reason';
 
 /** Purpose of use, an HL7 v3 PurposeOfUse code (TREAT, ETREAT, HOPERAT, ...); TREAT when absent, ETREAT under break-glass. */
 export const purposeOfUseHeader = 'X-Purpose-Of-Use';
+/** The securityContext of a Binary sent as raw bytes (HAPI FHIR's header): whose access rules and journal apply to it. */
+export const securityContextHeader = 'X-Security-Context';
 export const defaultPurposeOfUse = 'TREAT';
 export const breakGlassPurposeOfUse = 'ETREAT';
 

@@ -1,4 +1,5 @@
 import { allowedClientIdsEnvVar } from './auth';
+import { buckets, type BucketAccess, type BucketName } from './buckets';
 import { corsAllowedOriginsEnvVar } from './cors';
 import { tables, type TableName } from './tables';
 
@@ -19,6 +20,8 @@ export interface FunctionDefinition {
   readonly entry: string;
   readonly description: string;
   readonly tableAccess: Partial<Record<TableName, TableAccess>>;
+  /** The S3 buckets it uses (buckets.ts), by the same rule: its environment names them, its IAM follows. */
+  readonly bucketAccess?: Partial<Record<BucketName, BucketAccess>>;
   readonly settings: readonly Setting[];
   /** The Cognito API actions it may call on the staff user pool, and no others. */
   readonly userPoolActions?: readonly string[];
@@ -43,6 +46,8 @@ export const functions = {
     entry: 'lambdas/handlers/record-read.ts',
     description: 'FHIR read, vread, history, search and $everything on the record',
     tableAccess: { record: 'read', audit: 'append' },
+    // Binary content: inline reads and short-lived download URLs.
+    bucketAccess: { attachments: 'read' },
     settings: ['allowedClientIds', 'corsAllowedOrigins'],
     trigger: 'api',
   },
@@ -51,6 +56,8 @@ export const functions = {
     entry: 'lambdas/handlers/record-write.ts',
     description: 'FHIR create, update, patch and delete on the record',
     tableAccess: { record: 'write', audit: 'append' },
+    // Binary content and large attachments: puts, upload URLs, and reading an upload back to hash it.
+    bucketAccess: { attachments: 'write' },
     settings: ['allowedClientIds', 'corsAllowedOrigins'],
     trigger: 'api',
   },
@@ -146,6 +153,7 @@ export const tableActions: Record<TableAccess, readonly string[]> = {
 /** The values a deployment (or the local runtime) supplies; tokens in CDK, real values locally. */
 export interface DeploymentValues {
   readonly tableNames: Readonly<Record<TableName, string>>;
+  readonly bucketNames: Readonly<Record<BucketName, string>>;
   readonly allowedClientIds: readonly string[];
   readonly corsAllowedOrigins: readonly string[];
   readonly userPoolId: string;
@@ -160,10 +168,11 @@ const settingEnv: Record<Setting, { readonly name: string; readonly value: (valu
   userPoolId: { name: userPoolIdEnvVar, value: (values) => values.userPoolId },
 };
 
-/** The environment of one function: exactly the table names and settings it declares. */
+/** The environment of one function: exactly the table names, bucket names and settings it declares. */
 export function environmentFor(definition: FunctionDefinition, values: DeploymentValues): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const table of Object.keys(definition.tableAccess) as TableName[]) environment[tables[table].nameEnvVar] = values.tableNames[table];
+  for (const bucket of Object.keys(definition.bucketAccess ?? {}) as BucketName[]) environment[buckets[bucket].nameEnvVar] = values.bucketNames[bucket];
   for (const setting of definition.settings) environment[settingEnv[setting].name] = settingEnv[setting].value(values);
   return environment;
 }

@@ -24,6 +24,8 @@ export type FhirInteraction =
   | 'delete'
   | 'history-instance'
   | 'instance-operation'
+  /** `POST [type]/$operation`: type-level operations, such as `Binary/$upload-url`. */
+  | 'type-operation'
   /** `POST /` with a Bundle: a transaction or a batch, per `Bundle.type`. */
   | 'transaction';
 
@@ -57,6 +59,8 @@ export const routes: readonly RouteDefinition[] = [
   write('PUT', '/{type}/{id}', 'update'),
   write('PATCH', '/{type}/{id}', 'patch'),
   write('DELETE', '/{type}/{id}', 'delete'),
+  // API Gateway names a segment once per level, so `$operation` arrives as `{id}`; the handler tells them apart.
+  write('POST', '/{type}/{id}', 'type-operation'),
   read('GET', '/{type}/{id}/_history', 'history-instance'),
   read('GET', '/{type}/{id}/_history/{vid}', 'vread'),
   // `$everything` and the other operations, and compartment searches such as /Patient/{id}/Observation.

@@ -1,3 +1,6 @@
+import { binaryFormOf, binaryResponse, negotiatesBinaryContent } from '../binary/binary-http';
+import { BinaryReads } from '../binary/binary-service';
+import { contentStoreFromEnv } from '../binary/s3-content-store';
 import { historyBundle, pageUrl, searchsetBundle } from '../fhir/bundle';
 import { Invalid, NotFound } from '../fhir/errors';
 import { isResourceType } from '../fhir/registry/registry';
@@ -10,13 +13,20 @@ import { recordTableNamesFromEnv } from '../platform/tables';
 import type { SearchResult } from '../search/search-service';
 import { preferOf, queryText, resourceRead, storedTypeOf, subsetted } from './responses';
 
-const { reader, search } = readServices(documentClient(), recordTableNamesFromEnv());
+const { reader, search, access } = readServices(documentClient(), recordTableNamesFromEnv());
+const binaries = new BinaryReads(reader, access, contentStoreFromEnv());
 
 export const handler = fhirHandler({
-  read: async (request) => resourceRead(request, await reader.read(requestContextOf(request), storedTypeOf(request), request.params.id ?? '')),
+  read: async (request) => {
+    if (request.params.type === 'Binary') return binaryResponse(request, await binaries.read(requestContextOf(request), request.params.id ?? '', binaryFormOf(request)));
+    return resourceRead(request, await reader.read(requestContextOf(request), storedTypeOf(request), request.params.id ?? ''));
+  },
 
-  vread: async (request) =>
-    resourceRead(request, await reader.vread(requestContextOf(request), storedTypeOf(request), request.params.id ?? '', versionIdOf(request.params.vid ?? ''))),
+  vread: async (request) => {
+    const versionId = versionIdOf(request.params.vid ?? '');
+    if (request.params.type === 'Binary') return binaryResponse(request, await binaries.read(requestContextOf(request), request.params.id ?? '', binaryFormOf(request), versionId));
+    return resourceRead(request, await reader.vread(requestContextOf(request), storedTypeOf(request), request.params.id ?? '', versionId));
+  },
 
   'history-instance': async (request) => {
     const type = storedTypeOf(request);
@@ -54,7 +64,7 @@ export const handler = fhirHandler({
     }
     throw new NotFound(`${type}/[id]/${operation.slice(0, 64)} is not an operation or compartment this server supports (try Patient/[id]/$everything)`);
   },
-});
+}, { negotiatesContent: negotiatesBinaryContent });
 
 function historyParams(request: FhirRequest) {
   let count = 20;

@@ -23,8 +23,17 @@ export interface FhirRequest {
   readonly requestId: string;
 }
 
+/** Bytes answered as they are, with their own media type (a Binary's content), not as FHIR JSON. */
+export class RawContent {
+  constructor(
+    readonly bytes: Buffer,
+    readonly contentType: string,
+  ) {}
+}
+
 export interface FhirResponse {
   readonly status: number;
+  /** A FHIR resource, or RawContent. */
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -41,14 +50,20 @@ const formatAliases = new Set(['json', ...jsonMediaTypes]);
  * Builds a Lambda handler serving the given interactions of the shared route table, with
  * the cross-cutting concerns in one middy chain: logging context, then error mapping.
  */
-export function fhirHandler(interactions: Partial<Record<FhirInteraction, InteractionHandler>>) {
+export function fhirHandler(
+  interactions: Partial<Record<FhirInteraction, InteractionHandler>>,
+  options: {
+    /** Requests whose handler chooses the answer's media type itself (a Binary read), so Accept is not held to JSON. */
+    readonly negotiatesContent?: (request: FhirRequest) => boolean;
+  } = {},
+) {
   const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const route = findRoute(event.httpMethod, event.resource);
     const serve = route && interactions[route.interaction];
     // Only a wiring mistake between the stack and this function can get here: a server error.
     if (!route || !serve) throw new Error(`This function does not serve ${event.httpMethod} ${event.resource}`);
     const request = toFhirRequest(event, route);
-    assertJsonAccepted(request, event);
+    if (!options.negotiatesContent?.(request)) assertJsonAccepted(request, event);
     const response = await serve(request);
     logger.info('served', { route: `${route.method} ${route.path}`, status: response.status });
     return toResult(response, event);
@@ -65,13 +80,33 @@ export function fhirHandler(interactions: Partial<Record<FhirInteraction, Intera
     .use(errorMapping);
 }
 
-/** The request body as text: strictly UTF-8, whether API Gateway passed it base64-encoded (binary media types) or not. */
-export function bodyText(request: FhirRequest): string {
+/**
+ * The request body's bytes, whether API Gateway passed them base64-encoded (binary media types) or
+ * not; 413 above the limit, with `tooLarge` telling the client what to do instead.
+ */
+export function bodyBytes(request: FhirRequest, tooLarge = `The request body is over ${maxRequestBodyBytes / 1024 / 1024} MB`): Buffer {
   const { body, isBase64Encoded } = request.event;
   if (!body) throw new Invalid('The request has no body');
   const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  if (bytes.length > maxRequestBodyBytes) throw new PayloadTooLarge(`The request body is over ${maxRequestBodyBytes / 1024 / 1024} MB`);
-  return decodeUtf8(bytes);
+  if (bytes.length > maxRequestBodyBytes) throw new PayloadTooLarge(tooLarge);
+  return bytes;
+}
+
+/** The request body as text: strictly UTF-8. */
+export function bodyText(request: FhirRequest): string {
+  return decodeUtf8(bodyBytes(request));
+}
+
+/** True when the body is declared as FHIR JSON (or plain JSON), whatever its parameters. */
+export function sendsJson(request: FhirRequest): boolean {
+  const contentType = mediaTypeOf(request.header('content-type'));
+  return contentType !== undefined && jsonMediaTypes.has(contentType);
+}
+
+/** True when the client asks for FHIR JSON by `_format` or by a JSON range in Accept; a wildcard range alone is not asking. */
+export function acceptsJson(request: FhirRequest): boolean {
+  if (request.event.multiValueQueryStringParameters?._format) return true;
+  return acceptRanges(request.header('accept') ?? '').some((range) => jsonMediaTypes.has(range.type) && range.q > 0);
 }
 
 /** Parses a FHIR JSON request body losslessly, insisting on one of the given media types. */
@@ -104,15 +139,19 @@ function assertJsonAccepted(request: FhirRequest, event: APIGatewayProxyEvent): 
   }
   const accept = request.header('accept');
   if (!accept || event.multiValueQueryStringParameters?._format) return;
-  const ranges = accept.split(',').map((range) => {
-    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
-    const q = parameters.find((parameter) => parameter.startsWith('q='));
-    return { type, q: q ? Number(q.slice(2)) : 1 };
-  });
+  const ranges = acceptRanges(accept);
   // Accept is also sent by binary-minded clients; only a list with no JSON (or wildcard) range is refused.
   if (!ranges.some((range) => acceptableMediaTypes.has(range.type) && range.q > 0)) {
     throw new NotAcceptable('This server answers in application/fhir+json only');
   }
+}
+
+function acceptRanges(accept: string): { type: string; q: number }[] {
+  return accept.split(',').map((range) => {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    return { type, q: q ? Number(q.slice(2)) : 1 };
+  });
 }
 
 const ignoredQueryNames = new Set(['_format', '_pretty']);
@@ -157,20 +196,22 @@ let allowedOrigins: Set<string> | undefined;
 function toResult(response: FhirResponse, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   allowedOrigins ??= parseOrigins(process.env[corsAllowedOriginsEnvVar]);
   const origin = Object.entries(headersOf(event)).find(([name]) => name.toLowerCase() === 'origin')?.[1];
+  const raw = response.body instanceof RawContent ? response.body : undefined;
   return {
     statusCode: response.status,
     headers: {
-      ...(response.body === undefined ? {} : { 'Content-Type': fhirJson }),
+      ...(response.body === undefined ? {} : { 'Content-Type': raw?.contentType ?? fhirJson }),
       ...securityHeaders,
       'X-Request-Id': event.requestContext.requestId,
       ...corsHeaders(origin, allowedOrigins),
       ...response.headers,
     },
-    body: response.body === undefined ? '' : stringifyFhirJson(response.body),
+    // Raw bytes travel base64-encoded; API Gateway decodes them (binary media types), as the local gateway does.
+    ...(raw ? { body: raw.bytes.toString('base64'), isBase64Encoded: true } : { body: response.body === undefined ? '' : stringifyFhirJson(response.body) }),
   };
 }
 
-const throttlingErrors = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TimeoutError']);
+const throttlingErrors = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException', 'TimeoutError']);
 
 function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   const requestId = event.requestContext.requestId;
@@ -191,8 +232,14 @@ function errorResult(error: Error | null, event: APIGatewayProxyEvent): APIGatew
   );
 }
 
+/**
+ * Throttling, a timeout, or a fault on an AWS service's side (an SDK error with `$fault: 'server'`,
+ * from a 5xx): the SDK has already retried (maxAttempts in the client), so the client may retry later.
+ */
 function asTransient(error: Error | null): ServiceUnavailable | undefined {
-  if (error && throttlingErrors.has(error.name)) return new ServiceUnavailable('The record store is busy; retry shortly');
+  if (error && (throttlingErrors.has(error.name) || (error as { $fault?: unknown }).$fault === 'server')) {
+    return new ServiceUnavailable('A backing service is busy or failing; retry shortly');
+  }
   return undefined;
 }
 

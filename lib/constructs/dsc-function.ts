@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
@@ -31,6 +31,26 @@ export interface DscFunctionProps {
 }
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
+
+/**
+ * How every function is bundled: exported so the cold-start bench (bench/cold-start.ts) bundles
+ * with exactly these options and its sizes cannot drift from what `cdk synth` deploys.
+ */
+export const functionBundling: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  // Documented as the default, yet only passed to esbuild when set: without it every synth prints each bundle's sizes.
+  logLevel: LogLevel.WARNING,
+  mainFields: ['module', 'main'],
+  // Bundle our pinned AWS SDK rather than rely on whichever version the runtime ships.
+  externalModules: [],
+  // ESM output still meets CommonJS dependencies that call require().
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  // Credentials come from Lambda's environment only (see lambda-credentials.ts).
+  esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': path.join(repositoryRoot, 'lambdas/platform/lambda-credentials.ts') },
+};
 
 /** The packs whose Lambda and IAM rules are the same rule under two names. */
 const hipaaAndNist = ['HIPAA.Security', 'NIST.800.53.R5'] as const;
@@ -105,19 +125,7 @@ export class DscFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: repositoryRoot,
       depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Bundle our pinned AWS SDK rather than rely on whichever version the runtime ships.
-        externalModules: [],
-        // ESM output still meets CommonJS dependencies that call require().
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // Credentials come from Lambda's environment only (see lambda-credentials.ts).
-        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': path.join(repositoryRoot, 'lambdas/platform/lambda-credentials.ts') },
-      },
+      bundling: functionBundling,
     });
     if (props.deadLetterQueue) {
       // Set on the resource rather than through `deadLetterQueue`, whose grant adds kms:ReEncrypt* and kms:GenerateDataKey*.

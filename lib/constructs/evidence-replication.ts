@@ -7,8 +7,8 @@ import type { IConstruct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { acknowledgeNagFinding } from '../nag/acknowledge';
 
-/** The Object-Locked evidence buckets of a stage, each replicated to a bucket of its own. */
-export type EvidenceKind = 'trail' | 'journal';
+/** The buckets of a stage replicated to a bucket of their own: the Object-Locked evidence, and the record's attachments. */
+export type EvidenceKind = 'trail' | 'journal' | 'attachments';
 
 /** Where a stage keeps the replicas of its evidence: a second Canadian region of the same account. */
 export interface EvidenceReplicaRegion {
@@ -19,7 +19,7 @@ export interface EvidenceReplicaRegion {
 /**
  * The replica bucket's name. CloudFormation cannot reference a resource of another region, so the
  * source and replica stacks both derive it: bucket names are global, and stage, account and region
- * make it unique (at most 58 characters with a 20-character stage). An unresolved account is the
+ * make it unique (at most 62 characters, of the 63 allowed, with a 20-character stage). An unresolved account is the
  * `AWS::AccountId` of each stack, the same account on both sides.
  */
 export function replicaBucketName(scope: IConstruct, replica: EvidenceReplicaRegion, evidence: EvidenceKind): string {
@@ -39,7 +39,7 @@ export function replicaKeyAlias(replica: EvidenceReplicaRegion): string {
  */
 export function replicateEvidence(bucket: Bucket, encryptionKey: IKey, evidence: EvidenceKind, replica: EvidenceReplicaRegion | undefined): void {
   if (replica === undefined) {
-    acknowledgeSingleRegionEvidence(bucket);
+    acknowledgeSingleRegionEvidence(bucket, evidence);
     return;
   }
   const stack = Stack.of(bucket);
@@ -112,7 +112,7 @@ export function replicateEvidence(bucket: Bucket, encryptionKey: IKey, evidence:
 /** The policy's wildcard resources, each acknowledged by the id cdk-nag gives it (its own flattening of the ARN). */
 function acknowledgeReplicationWildcards(policy: ManagedPolicy, sourceObjects: string, replicaObjects: string, replicaKeys: string): void {
   const reasons: [string, string][] = [
-    [sourceObjects, 'replication reads the versions written to this one evidence bucket, with their retention and legal hold, and may change none of them'],
+    [sourceObjects, 'replication reads the versions written to this one source bucket, with any retention and legal hold they carry, and may change none of them'],
     [replicaObjects, 'replication writes copies of those versions into the one replica bucket of the replication region, whose Object Lock then keeps each of them'],
     [replicaKeys, 'the replica key id is generated in the other region, so the statement names that key by its alias (kms:ResourceAliases), usable only through S3 there for the replica bucket'],
   ];
@@ -124,8 +124,10 @@ function acknowledgeReplicationWildcards(policy: ManagedPolicy, sourceObjects: s
  * For a stage without a replication region: what keeps the evidence meanwhile is said here, on the
  * bucket, for the two packs that ask for replication.
  */
-function acknowledgeSingleRegionEvidence(bucket: IConstruct): void {
+function acknowledgeSingleRegionEvidence(bucket: IConstruct, evidence: EvidenceKind): void {
   const reason =
-    'Object Lock keeps every version of this evidence undeletable for the audit retention, and S3 stores it across three availability zones of the Canadian region; this stage sets no replicationRegion, which production sets to copy it to a second Canadian region (docs/compliance-controls.md)';
+    evidence === 'attachments'
+      ? 'versioning keeps every version of the attachments, no function may delete one, and S3 stores them across three availability zones of the Canadian region; this stage sets no replicationRegion, which production sets to copy them to a second Canadian region (docs/binary.md)'
+      : 'Object Lock keeps every version of this evidence undeletable for the audit retention, and S3 stores it across three availability zones of the Canadian region; this stage sets no replicationRegion, which production sets to copy it to a second Canadian region (docs/compliance-controls.md)';
   for (const ruleId of ['HIPAA.Security-S3BucketReplicationEnabled', 'NIST.800.53.R5-S3BucketReplicationEnabled']) acknowledgeNagFinding(bucket, ruleId, reason);
 }

@@ -7,7 +7,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { journalArchiveBucketEnvVar } from '../../lambdas/contracts/functions';
-import { acknowledgeNagFinding } from '../nag/acknowledge';
+import { acknowledgeNagFinding, importedValueName } from '../nag/acknowledge';
 import { replicateEvidence, type EvidenceReplicaRegion } from './evidence-replication';
 import { lockedBucketProps } from './locked-bucket';
 
@@ -80,7 +80,7 @@ export class JournalArchive extends Construct {
     if (policy) {
       acknowledgeNagFinding(
         policy,
-        `AwsSolutions-IAM5[Resource::${this.importedBucketArnName()}/${archivePrefix}*]`,
+        `AwsSolutions-IAM5[Resource::${importedValueName(this.bucket, this.bucket.bucketArn)}/${archivePrefix}*]`,
         'archive objects are named per batch at run time, so the put is granted on the journal/ prefix of the one archive bucket, whose COMPLIANCE-mode Object Lock keeps every version',
       );
     }
@@ -92,15 +92,5 @@ export class JournalArchive extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
       }),
     );
-  }
-
-  /**
-   * The bucket ARN as the archiver's stack imports it, which cdk-nag puts in the finding id: the name
-   * CDK generates for the data stack's export (exportValue makes the same export as the automatic reference).
-   */
-  private importedBucketArnName(): string {
-    const dataStack = Stack.of(this.bucket);
-    const imported = dataStack.resolve(dataStack.exportValue(this.bucket.bucketArn)) as { 'Fn::ImportValue': string };
-    return imported['Fn::ImportValue'];
   }
 }

@@ -54,6 +54,17 @@ export function acknowledgeNagFinding(resource: IConstruct, ruleId: string, reas
   Validations.of(resource).acknowledge({ id: bareRuleId, reason });
 }
 
+/**
+ * The name of the export through which another stack imports `value` of `exporter`'s stack, as it
+ * appears in a finding id (`AwsSolutions-IAM5[Resource::<name>/prefix*]`): `exportValue` makes the
+ * same export as the automatic cross-stack reference.
+ */
+export function importedValueName(exporter: IConstruct, value: string): string {
+  const stack = Stack.of(exporter);
+  const imported = stack.resolve(stack.exportValue(value)) as { 'Fn::ImportValue': string };
+  return imported['Fn::ImportValue'];
+}
+
 /** Every acknowledgement under a scope, however it was made, in construct-path order. */
 export function acknowledgementsIn(scope: IConstruct): Acknowledgement[] {
   return scope.node

@@ -36,6 +36,7 @@ import { Queue, QueueEncryption, type CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { gatewayRefusalTypes, type AccessLogRecord } from '../../lambdas/audit/gateway-refusal';
 import { acceptedScopes } from '../../lambdas/contracts/auth';
+import { bucketNames, type BucketAccess, type BucketName } from '../../lambdas/contracts/buckets';
 import { corsAllowHeaders, corsMaxAgeSeconds } from '../../lambdas/contracts/cors';
 import { environmentFor, functionNames, functions, tableActions, type FunctionDefinition, type FunctionName } from '../../lambdas/contracts/functions';
 import { gatewayResponseBody, gatewayResponseHeaders, gatewayResponses, methodNotAllowedResponse, type GatewayResponseDefinition } from '../../lambdas/contracts/gateway-responses';
@@ -46,6 +47,7 @@ import { tableNames, tables, type TableDefinition, type TableName } from '../../
 import { skName, versionPrefix } from '../../lambdas/store/keys';
 import type { StageConfig } from '../config';
 import { ApiAlarms } from '../constructs/api-alarms';
+import type { AttachmentsBucket } from '../constructs/attachments-bucket';
 import { DscFunction } from '../constructs/dsc-function';
 import { EncryptedSqsDlq } from '../constructs/encrypted-sqs-dlq';
 import { FhirWebAcl } from '../constructs/fhir-web-acl';
@@ -63,6 +65,8 @@ export interface ApiStackProps extends StackProps {
   readonly logsKey: IKey;
   /** The data stack's Object-Locked journal archive, which the journal archiver function writes. */
   readonly journalArchive: JournalArchive;
+  /** The data stack's buckets, which grant each function what its `bucketAccess` declares. */
+  readonly buckets: Record<BucketName, AttachmentsBucket>;
   readonly userPool: IUserPool;
   /** The operators' alarm topic (security stack). */
   readonly alarmTopic: ITopic;
@@ -108,7 +112,7 @@ const stageMethodSettings = { metricsEnabled: true, loggingLevel: MethodLoggingL
 const fhirStageName = 'r4';
 
 /** Interactions that carry a FHIR body: API Gateway refuses them without a Content-Type (415), as the function would. */
-export const bodyInteractions: ReadonlySet<FhirInteraction> = new Set(['create', 'update', 'patch', 'conditional-update', 'conditional-patch', 'transaction']);
+export const bodyInteractions: ReadonlySet<FhirInteraction> = new Set(['create', 'update', 'patch', 'conditional-update', 'conditional-patch', 'transaction', 'type-operation']);
 
 /**
  * The data key actions a function needs for its table accesses, all through DynamoDB: reading decrypts;
@@ -318,6 +322,7 @@ export class ApiStack extends Stack {
   private createFunctions(props: ApiStackProps): Record<FunctionName, DscFunction> {
     const values = {
       tableNames: Object.fromEntries(tableNames.map((name) => [name, props.tables[name].tableName])) as Record<TableName, string>,
+      bucketNames: Object.fromEntries(bucketNames.map((name) => [name, props.buckets[name].bucket.bucketName])) as Record<BucketName, string>,
       allowedClientIds: props.apiClients.map((client) => client.userPoolClientId),
       corsAllowedOrigins: props.config.corsAllowedOrigins,
       userPoolId: props.userPool.userPoolId,
@@ -346,6 +351,7 @@ export class ApiStack extends Stack {
           fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: definedTable.globalIndexes.map((index) => `${table.tableArn}/index/${index.name}`) }));
         }
       }
+      for (const [bucket, access] of Object.entries((definition as FunctionDefinition).bucketAccess ?? {}) as [BucketName, BucketAccess][]) props.buckets[bucket].grantContent(fn, access);
       // Exactly the Cognito actions the function declares, on the staff pool alone.
       if ('userPoolActions' in definition) fn.addToRolePolicy(new PolicyStatement({ actions: [...definition.userPoolActions], resources: [props.userPool.userPoolArn] }));
       const keyActions = dataKeyActions(accesses.map(([, access]) => access));

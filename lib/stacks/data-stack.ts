@@ -6,7 +6,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { tables, type TableName } from '../../lambdas/contracts/tables';
+import { attachmentsBucket } from '../../lambdas/contracts/buckets';
 import { AccessLogsBucket } from '../constructs/access-logs-bucket';
+import { AttachmentsBucket } from '../constructs/attachments-bucket';
 import type { EvidenceReplicaRegion } from '../constructs/evidence-replication';
 import { JournalArchive } from '../constructs/journal-archive';
 import { RecordTable } from '../constructs/record-table';
@@ -50,6 +52,8 @@ export class DataStack extends Stack {
   /** Every change of the journal, in an Object-Locked bucket; the API stack wires its archiver function. */
   readonly journalArchive: JournalArchive;
   readonly backups: TableBackups;
+  /** Binary content; the API stack grants the functions what their `bucketAccess` declares. */
+  readonly attachments: AttachmentsBucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: true });
@@ -79,7 +83,10 @@ export class DataStack extends Stack {
       new RecordTable(this, tables[name].id, { definition: tables[name], encryptionKey: props.dataKey, resourcePolicy }).table;
     this.tables = { record: build('record'), audit: build('audit', auditPolicy) };
 
-    // Item-level reads and writes on the tables, into the security stack's object-locked bucket.
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { retentionYears: props.auditRetentionYears }).bucket;
+    this.attachments = new AttachmentsBucket(this, attachmentsBucket.id, { encryptionKey: props.dataKey, accessLogsBucket: accessLogs, replica: props.evidenceReplica });
+
+    // Item-level reads and writes on the tables (and object-level ones on the attachments), into the security stack's object-locked bucket.
     // A trail of its own here, not selectors on the account trail: those would make the security
     // stack import the table ARNs while the data stack imports the data key from it, a cycle; and
     // the tables' generated names cannot be predicted to select them by ARN prefix instead. The
@@ -102,6 +109,15 @@ export class DataStack extends Stack {
             { field: 'resources.ARN', equalTo: [this.tables.record.tableArn, this.tables.audit.tableArn] },
           ],
         },
+        {
+          // Who read or wrote which attachment, presigned URLs included (they act as the signing role).
+          name: 'Attachment objects, reads and writes',
+          fieldSelectors: [
+            { field: 'eventCategory', equalTo: ['Data'] },
+            { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+            { field: 'resources.ARN', startsWith: [this.attachments.bucket.arnForObjects('')] },
+          ],
+        },
       ],
     });
 
@@ -113,7 +129,6 @@ export class DataStack extends Stack {
       );
     }
 
-    const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { retentionYears: props.auditRetentionYears }).bucket;
     this.journalArchive = new JournalArchive(this, 'JournalArchive', {
       encryptionKey: props.dataKey,
       retentionYears: props.auditRetentionYears,

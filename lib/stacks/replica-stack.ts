@@ -17,7 +17,8 @@ export interface ReplicaStackProps extends StackProps {
 }
 
 /**
- * The copies of the stage's Object-Locked evidence (trail files, journal archive) in a second Canadian
+ * The copies of the stage's Object-Locked evidence (trail files, journal archive) and of the record's
+ * attachments (locked here too, in GOVERNANCE mode: an audited erasure can still bypass it) in a second Canadian
  * region, which S3 replication fills from the source buckets of the security and data stacks. Those
  * name these buckets and the key's alias (no reference crosses regions), so this stack deploys first.
  * Termination-protected, and everything is retained: the replicas are the evidence of last resort.
@@ -51,11 +52,11 @@ export class ReplicaStack extends Stack {
         acknowledgeNagFinding(
           bucket,
           `${pack}-S3BucketReplicationEnabled`,
-          'this bucket is itself the copy in the second Canadian region, filled by replication from the Object-Locked source bucket of the stage region',
+          'this bucket is itself the copy in the second Canadian region, filled by replication from its source bucket of the stage region',
         );
       }
       return bucket;
     };
-    this.buckets = { trail: replicaOf('trail', 'TrailReplica'), journal: replicaOf('journal', 'JournalArchiveReplica') };
+    this.buckets = { trail: replicaOf('trail', 'TrailReplica'), journal: replicaOf('journal', 'JournalArchiveReplica'), attachments: replicaOf('attachments', 'AttachmentsReplica') };
   }
 }

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functions } from '../../lambdas/contracts/functions';
+import { coldStartEnvironment } from '../../bench/cold-start';
+import { functions, type FunctionDefinition } from '../../lambdas/contracts/functions';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 
@@ -21,12 +22,13 @@ function synth(...args: string[]) {
 }
 
 /** Imports a synthesized bundle in a fresh Node process, as Lambda would, and hands it one event. */
-function invokeBundle(bundle: string, event: object): { statusCode: number; body: string } {
+function invokeBundle(definition: FunctionDefinition, bundle: string, event: object): { statusCode: number; body: string } {
   const script = `
     const { handler } = await import(${JSON.stringify(bundle)});
     const result = await handler(${JSON.stringify(event)}, { awsRequestId: 'smoke', functionName: 'smoke' });
     process.stdout.write(JSON.stringify(result));`;
-  const env = { ...process.env, RECORD_TABLE_NAME: 'record', AUDIT_TABLE_NAME: 'audit', ALLOWED_CLIENT_IDS: 'client', AWS_REGION: 'ca-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  // The environment the API stack gives the function, derived from its contract (placeholder names), as the bench's cold start uses.
+  const env = { ...process.env, ...coldStartEnvironment(definition), POWERTOOLS_LOG_LEVEL: 'SILENT' };
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`bundle ${bundle} failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as { statusCode: number; body: string };
@@ -60,15 +62,15 @@ describe('cdk synth', () => {
       requestContext: { path: `/r4${pathName}`, requestId: 'smoke', identity: {} },
     });
 
-    const metadata = invokeBundle(bundleOf(functions.metadata.id), request('GET', '/metadata', '/metadata'));
+    const metadata = invokeBundle(functions.metadata, bundleOf(functions.metadata.id), request('GET', '/metadata', '/metadata'));
     expect(metadata.statusCode).toBe(200);
     expect((JSON.parse(metadata.body) as fhir4.FhirResource).resourceType).toBe('CapabilityStatement');
-    for (const [id, method, resource, pathName] of [
-      [functions.recordRead.id, 'GET', '/{type}/{id}', '/Patient/x'],
-      [functions.recordWrite.id, 'POST', '/{type}', '/Patient'],
+    for (const [definition, method, resource, pathName] of [
+      [functions.recordRead, 'GET', '/{type}/{id}', '/Patient/x'],
+      [functions.recordWrite, 'POST', '/{type}', '/Patient'],
     ] as const) {
-      const result = invokeBundle(bundleOf(id), request(method, resource, pathName));
-      expect(result.statusCode, id).toBe(401);
+      const result = invokeBundle(definition, bundleOf(definition.id), request(method, resource, pathName));
+      expect(result.statusCode, definition.id).toBe(401);
       expect((JSON.parse(result.body) as fhir4.FhirResource).resourceType).toBe('OperationOutcome');
     }
   });

@@ -27,8 +27,8 @@ function observation(patientId: string, extra: Record<string, unknown> = {}) {
 
 describe('methods and CORS', () => {
   it('answers a method the path does not serve with 405, an Allow header and an OperationOutcome', async () => {
-    const response = await stack.request('/Patient/demo-roy', { method: 'POST', body: { resourceType: 'Patient' } });
-    expect(response.headers.get('allow')?.split(',').map((method) => method.trim()).sort()).toEqual(['DELETE', 'GET', 'PATCH', 'PUT']);
+    const response = await stack.request('/Patient/demo-roy/_history', { method: 'DELETE' });
+    expect(response.headers.get('allow')?.split(',').map((method) => method.trim()).sort()).toEqual(['GET']);
     await expectOperationOutcome(response, 405, 'not-supported');
 
     const onMetadata = await stack.request('/metadata', { method: 'DELETE' });
@@ -55,7 +55,8 @@ describe('methods and CORS', () => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       return response.headers.get('access-control-allow-methods')!.split(',').map((method) => method.trim()).sort();
     };
-    expect(await preflight('/Patient/demo-roy')).toEqual(['DELETE', 'GET', 'OPTIONS', 'PATCH', 'PUT']);
+    // POST on /{type}/{id} carries type-level operations (Binary/$upload-url).
+    expect(await preflight('/Patient/demo-roy')).toEqual(['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
     expect(await preflight('/Patient')).toEqual(['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
     expect(await preflight('/Patient/demo-roy/_history')).toEqual(['GET', 'OPTIONS']);
     expect(await preflight('/metadata')).toEqual(['GET', 'OPTIONS']);

@@ -165,6 +165,7 @@ describe('requests', () => {
       'PATCH /{type}/{id}',
       'POST /',
       'POST /{type}',
+      'POST /{type}/{id}',
       'PUT /{type}',
       'PUT /{type}/{id}',
     ]);
@@ -187,6 +188,8 @@ describe('requests', () => {
       for (const [name, value] of Object.entries(securityHeaders)) {
         expect(response.Properties.ResponseParameters, `${String(response.Properties.ResponseType)} ${name}`).toMatchObject({ [`gatewayresponse.header.${name}`]: `'${value}'` });
       }
+      // The test stage allows origins: a browser app must be able to read every gateway error, not only a 401.
+      expect(response.Properties.ResponseParameters, String(response.Properties.ResponseType)).toMatchObject({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" });
     }
     const answers = Object.values(resources(api, 'AWS::ApiGateway::Method')).filter((method) => method.Properties.HttpMethod === 'ANY' || method.Properties.HttpMethod === 'OPTIONS');
     expect(answers.filter((method) => method.Properties.HttpMethod === 'OPTIONS').length, 'preflight methods (the test stage allows origins)').toBeGreaterThan(0);

@@ -47,11 +47,11 @@ const resources = (type: string, from = template) => from.findResources(type) as
 const tableIds = () => Object.keys(resources('AWS::DynamoDB::GlobalTable')).sort();
 
 describe('stateful logical ids', () => {
-  it('pins the tables, the backup key and vault, and the journal archive and access-log buckets (a change would replace them)', () => {
+  it('pins the tables, the backup key and vault, and the journal archive, attachments and access-log buckets (a change would replace them)', () => {
     expect(tableIds()).toEqual(['AuditTable6B25623D', 'RecordTable56F51CD3']);
     expect(Object.keys(resources('AWS::KMS::Key'))).toEqual(['BackupsKeyC696F888']);
     expect(Object.keys(resources('AWS::Backup::BackupVault'))).toEqual(['BackupsVault1F11AFCC']);
-    expect(Object.keys(resources('AWS::S3::Bucket')).sort()).toEqual(['AccessLogsBucketCD784A59', 'JournalArchiveBucket1032EDC1']);
+    expect(Object.keys(resources('AWS::S3::Bucket')).sort()).toEqual(['AccessLogsBucketCD784A59', 'AttachmentsBucket28B3CCF2', 'JournalArchiveBucket1032EDC1']);
   });
 
   it('retains every table, key, vault and bucket if the stack is deleted', () => {

@@ -207,7 +207,7 @@ describe('the development stage of cdk.json (no replicationRegion)', () => {
     expect(stacks.security.dependencies).toEqual([]);
   });
 
-  it('keeps the evidence buckets in one region, and says why on each of them', () => {
+  it('keeps the evidence and attachments buckets in one region, and says why on each of them', () => {
     const trail = single(Template.fromStack(stacks.security), 'AWS::S3::Bucket', 'TrailBucket');
     const journal = single(Template.fromStack(stacks.data), 'AWS::S3::Bucket', 'JournalArchiveBucket');
     expect([trail.Properties.ReplicationConfiguration, journal.Properties.ReplicationConfiguration]).toEqual([undefined, undefined]);
@@ -215,6 +215,8 @@ describe('the development stage of cdk.json (no replicationRegion)', () => {
       .filter(({ ruleId, reason }) => ruleId.endsWith('-S3BucketReplicationEnabled') && reason.includes('sets no replicationRegion'))
       .map(({ path, ruleId }) => `${path} ${ruleId}`);
     expect(acknowledged).toEqual([
+      'Dsc-dev-Data/AttachmentsBucket/Bucket HIPAA.Security-S3BucketReplicationEnabled',
+      'Dsc-dev-Data/AttachmentsBucket/Bucket NIST.800.53.R5-S3BucketReplicationEnabled',
       'Dsc-dev-Data/JournalArchive/Bucket HIPAA.Security-S3BucketReplicationEnabled',
       'Dsc-dev-Data/JournalArchive/Bucket NIST.800.53.R5-S3BucketReplicationEnabled',
       'Dsc-dev-Security/TrailBucket HIPAA.Security-S3BucketReplicationEnabled',

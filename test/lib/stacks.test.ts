@@ -184,6 +184,8 @@ describe('data stack: audit of the tables', () => {
             { Field: 'resources.ARN', Equals: [{ 'Fn::GetAtt': [tableId('RecordTable'), 'Arn'] }, { 'Fn::GetAtt': [tableId('AuditTable'), 'Arn'] }] },
           ],
         },
+        // The attachments' objects (test/lib/attachments-bucket.test.ts).
+        { FieldSelectors: Match.arrayWith([{ Field: 'resources.type', Equals: ['AWS::S3::Object'] }]) },
       ],
     });
     // The account trail keeps management events; the table trail adds none of its own.

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { environmentFor, functionNames, functions, tableActions, type DeploymentValues, type TableAccess } from '../../../lambdas/contracts/functions';
+import { environmentFor, functionNames, functions, tableActions, type DeploymentValues, type FunctionDefinition, type TableAccess } from '../../../lambdas/contracts/functions';
 
 const values: DeploymentValues = {
   tableNames: { record: 'dsc-record-abc', audit: 'dsc-audit-def' },
+  bucketNames: { attachments: 'dsc-attachments-ghi' },
   allowedClientIds: ['web-client', 'loader-client'],
   corsAllowedOrigins: ['https://app.example.org', 'https://admin.example.org'],
   userPoolId: 'ca-central-1_Staff',
@@ -16,10 +17,11 @@ describe('environmentFor', () => {
     expect(environmentFor(functions.metadata, values)).toEqual({ CORS_ALLOWED_ORIGINS: origins });
   });
 
-  it.each(['recordRead', 'recordWrite'] as const)('gives %s the record and audit tables, the client ids and the CORS origins, and nothing else', (name) => {
+  it.each(['recordRead', 'recordWrite'] as const)('gives %s the record and audit tables, the attachments bucket, the client ids and the CORS origins, and nothing else', (name) => {
     expect(environmentFor(functions[name], values)).toEqual({
       RECORD_TABLE_NAME: 'dsc-record-abc',
       AUDIT_TABLE_NAME: 'dsc-audit-def',
+      ATTACHMENTS_BUCKET_NAME: 'dsc-attachments-ghi',
       ALLOWED_CLIENT_IDS: clientIds,
       CORS_ALLOWED_ORIGINS: origins,
     });
@@ -42,6 +44,7 @@ describe('environmentFor', () => {
       const definition = functions[name];
       const declared = [
         ...Object.keys(definition.tableAccess).map((table) => tableVariable[table as keyof typeof tableVariable]),
+        ...Object.keys((definition as FunctionDefinition).bucketAccess ?? {}).map(() => 'ATTACHMENTS_BUCKET_NAME'),
         ...definition.settings.map((setting) => settingVariable[setting]),
       ];
       expect(Object.keys(environmentFor(definition, values)).sort(), name).toEqual(declared.sort());

@@ -64,13 +64,18 @@ describe('matchRoute, as API Gateway resolves resources', () => {
     expect(matchRoute('DELETE', '/admin/users/u1')).toEqual({ kind: 'method-not-allowed', resourcePath: '/admin/users/{username}', allowed: ['GET', 'PATCH'] });
   });
 
+  it('sends POST [type]/$operation (the one level API Gateway names {id}) to the write function as a type-level operation', () => {
+    expect(routeOf('POST', '/Binary/$upload-url')).toBe('POST /{type}/{id} {"type":"Binary","id":"$upload-url"}');
+    expect(findRoute('POST', '/{type}/{id}')).toMatchObject({ function: 'recordWrite', interaction: 'type-operation', access: 'write' });
+  });
+
   it('decodes path parameters and ignores one trailing slash', () => {
     expect(routeOf('get', '/Patient/a%2Eb')).toBe('GET /{type}/{id} {"type":"Patient","id":"a.b"}');
     expect(routeOf('POST', '/Patient/')).toBe('POST /{type} {"type":"Patient"}');
   });
 
   it('answers a known path with an unserved method as method-not-allowed, with the methods it serves', () => {
-    expect(matchRoute('POST', '/Patient/1')).toEqual({ kind: 'method-not-allowed', resourcePath: '/{type}/{id}', allowed: ['GET', 'PUT', 'PATCH', 'DELETE'] });
+    expect(matchRoute('POST', '/Patient/1/_history')).toEqual({ kind: 'method-not-allowed', resourcePath: '/{type}/{id}/_history', allowed: ['GET'] });
     expect(matchRoute('GET', '/Patient/_search')).toEqual({ kind: 'method-not-allowed', resourcePath: '/{type}/_search', allowed: ['POST'] });
     expect(methodsOf('/metadata')).toEqual(['GET']);
   });
