@@ -31,7 +31,7 @@ export interface BundleResponse {
 }
 
 /** An entry's result before the response is written: a version, nothing (a delete of nothing), or a refusal. */
-type EntryResult = { readonly status: number; readonly version?: VersionRecord; readonly read?: boolean } | { readonly status: number; readonly issues: readonly OutcomeIssue[] };
+type EntryResult = { readonly status: number; readonly version?: VersionRecord; readonly read?: boolean; readonly unchanged?: true } | { readonly status: number; readonly issues: readonly OutcomeIssue[] };
 
 /** Batch entries run this many at a time: each is a request of its own, and the store is shared. */
 const batchConcurrency = 8;
@@ -79,7 +79,10 @@ export class BundleService {
 
     const staged: VersionWrite[] = [];
     const owners: PlannedEntry[] = [];
+    // Updates that change nothing: no version to commit, but the transaction's journal names them.
+    const unchanged: VersionRecord[] = [];
     const staging = new StagingStore(this.deps.store, staged);
+    staging.readAheadCurrent(entries.flatMap((entry) => (entry.action === 'update' || entry.action === 'patch' ? [{ resourceType: entry.resourceType, id: entry.id }] : [])));
     const results = new Map<number, EntryResult>();
     const reads: PlannedRead[] = [];
     // One commit, one instant: every version of the transaction has the same lastUpdated.
@@ -94,23 +97,24 @@ export class BundleService {
       const id = ids.get(entry.index) ?? ('id' in entry ? entry.id : this.newId());
       const writer = new WriteService({ ...this.deps, store: staging, newId: () => id, now: () => at });
       const before = staged.length;
-      results.set(entry.index, await naming(entry, async () => this.run(ctx, writer, entry, await this.resolvedResource(ctx, entry, fullUrls))));
+      const result = await naming(entry, async () => this.run(ctx, writer, entry, await this.resolvedResource(ctx, entry, fullUrls)));
+      results.set(entry.index, result);
+      if ('unchanged' in result && result.unchanged && result.version) unchanged.push(result.version);
       for (let index = before; index < staged.length; index++) owners.push(entry);
     }
     assertDistinctChanges(staged.map((write, index) => ({ entry: owners[index] ?? { index: -1 }, reference: `${write.next.resourceType}/${write.next.id}` })));
     assertDistinctGuards(staged, owners);
-    await this.commit(ctx, staged, owners);
+    await this.commit(ctx, staged, owners, unchanged);
     for (const entry of reads) results.set(entry.index, await outcomeOf(() => this.read(ctx, entry)));
     return responseOf('transaction-response', results);
   }
 
-  /** One journal entry per patient touched (and one per type of resources in no compartment), in the same commit. */
-  private async commit(ctx: RequestContext, staged: readonly VersionWrite[], owners: readonly PlannedEntry[]): Promise<void> {
-    if (staged.length === 0) return;
-    const touched = staged.map(({ next, previous }) => {
-      const compartments = [...new Set([...next.compartments, ...(previous?.compartments ?? [])])];
-      return { reference: `${next.resourceType}/${next.id}`, compartments: compartments.length > 0 ? compartments : [next.resourceType] };
-    });
+  /** One journal entry per patient touched (and one per type of resources in no compartment), in the same commit; unchanged entries are journaled alone. */
+  private async commit(ctx: RequestContext, staged: readonly VersionWrite[], owners: readonly PlannedEntry[], unchanged: readonly VersionRecord[]): Promise<void> {
+    if (staged.length === 0 && unchanged.length === 0) return;
+    const touched = [...staged.map(({ next, previous }) => ({ next, compartments: [...new Set([...next.compartments, ...(previous?.compartments ?? [])])] })), ...unchanged.map((next) => ({ next, compartments: next.compartments }))].map(
+      ({ next, compartments }) => ({ reference: `${next.resourceType}/${next.id}`, compartments: compartments.length > 0 ? compartments : [next.resourceType] }),
+    );
     const journal = this.deps.access.entriesFor(ctx, 'transaction', touched, 'success', 'Bundle');
     try {
       await this.deps.store.commitAll(staged, journal);

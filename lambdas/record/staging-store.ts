@@ -1,4 +1,5 @@
 import type { IndexQuery, Page, PageRequest, RecordStore, VersionPointer, VersionRecord, VersionWrite } from '../store/record-store';
+import type { IdempotencyRecord } from './idempotency';
 
 /**
  * A record store that reads through to the real one but keeps each commit instead of writing
@@ -6,6 +7,9 @@ import type { IndexQuery, Page, PageRequest, RecordStore, VersionPointer, Versio
  * commits everything they staged at once with `commitAll`.
  */
 export class StagingStore implements RecordStore {
+  /** Current versions read ahead, each used by the first read of it. */
+  private readonly readAhead = new Map<string, Promise<VersionRecord | undefined>>();
+
   constructor(
     private readonly store: RecordStore,
     private readonly staged: VersionWrite[],
@@ -22,8 +26,26 @@ export class StagingStore implements RecordStore {
     return Promise.resolve();
   }
 
+  /**
+   * Reads the current versions of these resources at once rather than one entry after the other
+   * (a loader's chunk updates ~45). Safe: a change committed after the read makes the commit's
+   * version put fail, as with any read.
+   */
+  readAheadCurrent(references: readonly { resourceType: string; id: string }[]): void {
+    for (const { resourceType, id } of references) {
+      const key = `${resourceType}/${id}`;
+      if (this.readAhead.has(key)) continue;
+      const pending = this.store.readCurrent(resourceType, id);
+      pending.catch(() => undefined); // a failure surfaces where the entry reads it
+      this.readAhead.set(key, pending);
+    }
+  }
+
   readCurrent(resourceType: string, id: string): Promise<VersionRecord | undefined> {
-    return this.store.readCurrent(resourceType, id);
+    const key = `${resourceType}/${id}`;
+    const ahead = this.readAhead.get(key);
+    this.readAhead.delete(key);
+    return ahead ?? this.store.readCurrent(resourceType, id);
   }
 
   readVersion(resourceType: string, id: string, versionId: number): Promise<VersionRecord | undefined> {
@@ -52,6 +74,10 @@ export class StagingStore implements RecordStore {
 
   guardHolder(resourceType: string, criteria: string): Promise<string | undefined> {
     return this.store.guardHolder(resourceType, criteria);
+  }
+
+  idempotencyRecord(claimKey: string): Promise<IdempotencyRecord | undefined> {
+    return this.store.idempotencyRecord(claimKey);
   }
 
   queryIndex(query: IndexQuery, page: PageRequest): Promise<Page<VersionPointer>> {

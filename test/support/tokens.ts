@@ -1,18 +1,6 @@
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { StackInfo } from '../../local/stack';
 
-/** Signs in through the Cognito API with USER_PASSWORD_AUTH, as a client reading stack.json would. */
-export async function signIn(info: StackInfo, email: string, password: string) {
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: info.cognito.endpoint,
-    region: info.cognito.region,
-    credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
-  });
-  const result = await cognito.send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: info.cognito.clientId, AuthParameters: { USERNAME: email, PASSWORD: password } }),
-  );
-  return { accessToken: result.AuthenticationResult!.AccessToken!, idToken: result.AuthenticationResult!.IdToken! };
-}
+export { signIn } from '../../local/sign-in';
 
 export function decodePayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -479,7 +479,8 @@ describe('WriteService against DynamoDB Local', () => {
 
     it('rejects a delete whose If-Match is stale with PreconditionFailed, and keeps the resource', async () => {
       const created = await createPatient();
-      await writer().update(nurse, 'Patient', created.id, () => patientBody({ id: created.id }));
+      // A change, so that version 2 exists (an update repeating the content writes nothing).
+      await writer().update(nurse, 'Patient', created.id, () => patientBody({ id: created.id, gender: 'male' }));
       expect(await rejection(writer().delete(nurse, 'Patient', created.id, 'W/"1"'))).toBeInstanceOf(PreconditionFailed);
       expect(await store().readCurrent('Patient', created.id)).toMatchObject({ versionId: 2, deleted: false });
     });
