@@ -3,12 +3,13 @@
  * (OPTIONS) methods and gateway responses from it, the handlers and the local gateway add the
  * response headers with it.
  */
-import { breakGlassHeader, purposeOfUseHeader } from './access-headers';
+import { breakGlassHeader, purposeOfUseHeader, securityContextHeader } from './access-headers';
+import { idempotencyKeyHeader } from './idempotency-key';
 
 export const corsAllowedOriginsEnvVar = 'CORS_ALLOWED_ORIGINS';
 
 /** What browser apps may send; the break-glass reason and purpose of use too, or a web client could not use them. */
-export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Exist', 'If-None-Match', 'If-Modified-Since', 'Prefer', breakGlassHeader, purposeOfUseHeader];
+export const corsAllowHeaders = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Exist', 'If-None-Match', 'If-Modified-Since', 'Prefer', idempotencyKeyHeader, breakGlassHeader, purposeOfUseHeader, securityContextHeader];
 export const corsExposeHeaders = ['Location', 'ETag', 'Last-Modified', 'X-Request-Id'];
 export const corsMaxAgeSeconds = 3600;
 

@@ -1,5 +1,6 @@
 import { breakGlassHeader, breakGlassPurposeOfUse, defaultPurposeOfUse, purposeOfUseHeader } from '../contracts/access-headers';
 import { resourceServerIdentifier } from '../contracts/auth';
+import { idempotencyKeyHeader } from '../contracts/idempotency-key';
 import { routes, type FhirInteraction } from '../contracts/routes';
 import { compartmentSearchParams, resourceTypes, searchParametersOf, type ResourceType, type SearchParameterInfo } from './registry/registry';
 import { isSearchable, isStorable, supportedOperations } from './capabilities';
@@ -54,7 +55,7 @@ export function capabilityStatement({ baseUrl, software, date, cors }: Capabilit
         },
         // `POST /` takes both Bundle types (R4 http.html#transaction).
         ...(served.has('transaction') ? { interaction: [{ code: 'transaction' }, { code: 'batch' }] } : {}),
-        documentation: `Search parameters marked read-your-writes find a resource in the very next request after its write returns; every other parameter is eventually consistent (indexed from the change stream, usually within a second). ${readYourWritesNote}`,
+        documentation: `Search parameters marked read-your-writes find a resource in the very next request after its write returns; every other parameter is eventually consistent (indexed from the change stream, usually within a second). ${readYourWritesNote} ${idempotencyNote}`,
         resource: resourceTypes.filter(isStorable).map((type) => ({
           type,
           interaction: interactions,
@@ -98,6 +99,9 @@ function reverseReferences(): Map<string, string[]> {
   return byTarget;
 }
 
+const idempotencyNote =
+  `A create (POST [type]) may carry an ${idempotencyKeyHeader} header (draft-ietf-httpapi-idempotency-key-header, at most 255 visible ASCII characters): ` +
+  'a retry with the same key and body answers as the first request did, without creating a second resource; the same key with another body answers 422.';
 const readYourWritesNote = 'Read-your-writes: _id, identifier with system|value, and references to a Patient through the Patient compartment parameters and patient.';
 
 function documentationOf(type: ResourceType, param: SearchParameterInfo): { documentation?: string } {

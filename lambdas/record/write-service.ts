@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { applyPatch, validate as validatePatch, type Operation } from 'fast-json-patch';
+import { idempotencyKeyHeader } from '../contracts/idempotency-key';
 import { Gone, Invalid, NotFound, PreconditionFailed, Unprocessable, VersionConflict, type OutcomeIssue } from '../fhir/errors';
 import { parseFhirJson, stringifyFhirJson, toPlainJson } from '../fhir/json';
 import { narrativeIssues } from '../fhir/narrative';
 import { quebecIdentifierIssues } from '../fhir/quebec-identifiers';
 import type { ResourceType } from '../fhir/registry/registry';
 import { extractSearchValues } from '../search/extract-search-values';
-import { GuardTaken } from '../store/dynamodb-record-store';
-import type { CreateGuard, RecordStore, StoredResource, VersionRecord } from '../store/record-store';
+import { GuardTaken, IdempotencyKeyTaken } from '../store/dynamodb-record-store';
+import type { CreateGuard, RecordStore, StoredResource, VersionRecord, VersionWrite } from '../store/record-store';
+import type { ContentOffloader } from '../binary/content-offloader';
 import type { AccessRecorder } from './access-recorder';
 import { assertFhirId } from './fhir-id';
+import { idempotencyClaimOf, type IdempotencyClaim, type IdempotencyRecord } from './idempotency';
 import { compartmentsOf, identifiersOf } from './index-facts';
+import { hasSameContent } from './same-content';
 import type { RequestContext } from './request-context';
 
 /** Structural validation; injected so only the write function bundles the schemas. */
@@ -29,11 +33,16 @@ export interface WriteDependencies {
   readonly criteria: CriteriaMatcher;
   readonly now?: () => Date;
   readonly newId?: () => string;
+  /** Moves inline content to S3 before a version commits (Binary, large attachments); only the write function has one. */
+  readonly content?: ContentOffloader;
 }
 
-export type WriteOutcome = { readonly status: 200 | 201; readonly version: VersionRecord };
+/** `unchanged`: an update whose content equals the current version's; nothing was written but its journal entry. */
+export type WriteOutcome = { readonly status: 200 | 201; readonly version: VersionRecord; readonly unchanged?: true };
 
 type JsonObject = Record<string, unknown>;
+/** What a create claims with its version: a conditional create's guard, a keyed create's key. */
+type CreateClaims = Pick<VersionWrite, 'guard' | 'idempotency'>;
 
 /**
  * The write interactions: create, update, patch and delete, plain and conditional. Each version
@@ -49,12 +58,15 @@ export class WriteService {
     this.newId = deps.newId ?? randomUUID;
   }
 
-  /** `readBody` is called only once the caller is known to be permitted, so a denial reveals nothing about parsing. */
-  async create(ctx: RequestContext, resourceType: ResourceType, readBody: () => unknown, ifNoneExist?: string): Promise<WriteOutcome> {
+  /**
+   * `readBody` is called only once the caller is known to be permitted, so a denial reveals nothing about parsing.
+   * `idempotencyKey` (already checked for form) makes a retry of this create answer as the first one did.
+   */
+  async create(ctx: RequestContext, resourceType: ResourceType, readBody: () => unknown, ifNoneExist?: string, idempotencyKey?: string): Promise<WriteOutcome> {
     await this.deps.access.authorize(ctx, 'write', resourceType, 'create', resourceType);
     const body = this.checked(resourceType, readBody());
-    if (ifNoneExist === undefined) return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create') };
-    return this.createUnlessExists(ctx, resourceType, body, ifNoneExist);
+    if (idempotencyKey === undefined) return this.createOnce(ctx, resourceType, body, ifNoneExist);
+    return this.createWithKey(ctx, resourceType, body, ifNoneExist, idempotencyClaimOf(ctx.principal, idempotencyKey, resourceType, body, ifNoneExist));
   }
 
   async update(ctx: RequestContext, resourceType: ResourceType, id: string, readBody: () => unknown, ifMatch?: string): Promise<WriteOutcome> {
@@ -77,8 +89,8 @@ export class WriteService {
     const patched = applyJsonPatch(current.resource, operations);
     if (patched.resourceType !== resourceType || patched.id !== id) throw new Unprocessable('A patch may not change the resourceType or the id');
     const body = this.checked(resourceType, patched, Unprocessable);
-    // The patch applies to the version just read: a concurrent change in between fails it (409).
-    return this.updateFrom(ctx, resourceType, id, body, current, current.versionId, 'patch');
+    // The patch applies to the version just read: a concurrent change in between fails it (409, or 412 under If-Match).
+    return this.updateFrom(ctx, resourceType, id, body, current, expected, 'patch');
   }
 
   /** Deletes the current version; deleting a deleted resource changes nothing. Returns the delete version, if one was written. */
@@ -142,8 +154,46 @@ export class WriteService {
     return this.patch(ctx, resourceType, match.id, readPatch, `W/"${match.versionId}"`);
   }
 
+  private async createOnce(ctx: RequestContext, resourceType: ResourceType, body: JsonObject, ifNoneExist: string | undefined, idempotency?: IdempotencyClaim): Promise<WriteOutcome> {
+    if (ifNoneExist === undefined) return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create', { idempotency }) };
+    return this.createUnlessExists(ctx, resourceType, body, ifNoneExist, idempotency);
+  }
+
+  /**
+   * A keyed create: the key item is claimed in the create's own transaction, so of racing requests
+   * with one key exactly one creates, and every other answers with what it made.
+   */
+  private async createWithKey(ctx: RequestContext, resourceType: ResourceType, body: JsonObject, ifNoneExist: string | undefined, claim: IdempotencyClaim): Promise<WriteOutcome> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const claimed = await this.deps.store.idempotencyRecord(claim.key);
+      if (claimed) return this.replay(ctx, resourceType, claimed, claim);
+      try {
+        return await this.createOnce(ctx, resourceType, body, ifNoneExist, claim);
+      } catch (error) {
+        if (!(error instanceof IdempotencyKeyTaken)) throw error;
+      }
+      // The request holding the key may still be committing (a transaction conflict): give it a moment.
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+    // The draft's answer to a retry that overtakes the original request.
+    throw new VersionConflict(`A request with this ${idempotencyKeyHeader} is still being processed; retry it shortly`);
+  }
+
+  /** The first answer again (201, the version it created), unless the key came with another request (422, per the draft). */
+  private async replay(ctx: RequestContext, resourceType: ResourceType, claimed: IdempotencyRecord, claim: IdempotencyClaim): Promise<WriteOutcome> {
+    if (claimed.fingerprint !== claim.fingerprint) {
+      throw new Unprocessable(`This ${idempotencyKeyHeader} was first used with a different request; send a new key with a new request`);
+    }
+    const version = await this.deps.store.readVersion(resourceType, claimed.holder.slice(claimed.holder.indexOf('/') + 1), claimed.versionId);
+    // Written in one transaction with the key item, so it cannot be missing unless the table was edited by hand.
+    if (!version) throw new Error('The version an idempotency key item names is missing');
+    // The answer carries the resource: a read now, so a restriction added since applies, and it is journaled.
+    await this.deps.access.admitInstance(ctx, 'read', claimed.holder, [version], 'success');
+    return { status: 201, version };
+  }
+
   /** Conditional create: the guard item makes racing identical requests create exactly one resource. */
-  private async createUnlessExists(ctx: RequestContext, resourceType: ResourceType, body: JsonObject, criteria: string): Promise<WriteOutcome> {
+  private async createUnlessExists(ctx: RequestContext, resourceType: ResourceType, body: JsonObject, criteria: string, idempotency?: IdempotencyClaim): Promise<WriteOutcome> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const { matches, canonical } = await this.deps.criteria.matches(ctx, resourceType, criteria, 2);
       if (matches.length > 1) throw new PreconditionFailed(`If-None-Exist matches more than one ${resourceType}`);
@@ -158,7 +208,7 @@ export class WriteService {
         // Only a holder just checked and found no longer matching may be replaced: one that commits
         // meanwhile makes this put fail, and the next attempt finds its resource.
         const claim: CreateGuard = { resourceType, criteria: canonical, ...(guard?.staleHolder ? { replaces: guard.staleHolder } : {}) };
-        return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create', claim) };
+        return { status: 201, version: await this.commitNew(ctx, resourceType, this.newId(), body, 'create', { guard: claim, idempotency }) };
       } catch (error) {
         if (!(error instanceof GuardTaken)) throw error;
       }
@@ -197,13 +247,24 @@ export class WriteService {
     interaction: 'update' | 'patch' | 'conditional-update',
   ): Promise<WriteOutcome> {
     if (expected !== undefined && current?.versionId !== expected) throw stale(resourceType, id, current?.versionId);
+    if (current?.resource && !current.deleted && hasSameContent(current.resource, body)) return this.unchanged(ctx, current, interaction);
     // Update as create (client-assigned ids, e.g. migrated from a legacy application): declared as updateCreate.
     const version = await this.commitVersion(ctx, resourceType, id, body, interaction, current, undefined, expected !== undefined);
     return { status: current && !current.deleted ? 200 : 201, version };
   }
 
-  private commitNew(ctx: RequestContext, resourceType: ResourceType, id: string, body: JsonObject, interaction: 'create' | 'conditional-update', guard?: CreateGuard): Promise<VersionRecord> {
-    return this.commitVersion(ctx, resourceType, id, body, interaction, undefined, guard, false);
+  /**
+   * An update that changes nothing writes no version, so re-running a load creates nothing; it is
+   * still journaled (an access is an access), through the store so a transaction folds it into its own journal.
+   */
+  private async unchanged(ctx: RequestContext, current: VersionRecord, interaction: 'update' | 'patch' | 'conditional-update'): Promise<WriteOutcome> {
+    const touched = [{ reference: `${current.resourceType}/${current.id}`, compartments: current.compartments }];
+    await this.deps.store.commitAll([], this.deps.access.entriesFor(ctx, interaction, touched, 'success', current.resourceType));
+    return { status: 200, version: current, unchanged: true };
+  }
+
+  private commitNew(ctx: RequestContext, resourceType: ResourceType, id: string, body: JsonObject, interaction: 'create' | 'conditional-update', claims?: CreateClaims): Promise<VersionRecord> {
+    return this.commitVersion(ctx, resourceType, id, body, interaction, undefined, claims, false);
   }
 
   private async commitVersion(
@@ -213,27 +274,29 @@ export class WriteService {
     body: JsonObject,
     interaction: 'create' | 'update' | 'patch' | 'conditional-update',
     previous: VersionRecord | undefined,
-    guard: CreateGuard | undefined,
+    claims: CreateClaims | undefined,
     conditional: boolean,
   ): Promise<VersionRecord> {
     const versionId = (previous?.versionId ?? 0) + 1;
     const lastUpdated = this.now().toISOString();
     const { meta, ...content } = body;
     delete content.id; // a copy: `body` keeps its id
-    const resource: StoredResource = {
+    const built: StoredResource = {
       resourceType,
       id, // on create the server assigns the id; a client-sent one is ignored (R4 3.1.0.7)
       meta: { ...(isObject(meta) ? meta : {}), versionId: String(versionId), lastUpdated },
       ...content,
     };
+    const offloaded = this.deps.content ? await this.deps.content.offload(built, async (type, binary) => (await this.create(ctx, type, () => binary)).version) : undefined;
+    const resource = offloaded?.resource ?? built;
     const searchValues = extractSearchValues(toPlainJson(resource) as JsonObject);
-    const compartments = compartmentsOf(resourceType, id, searchValues);
+    const compartments = [...new Set([...compartmentsOf(resourceType, id, searchValues), ...(offloaded?.compartments ?? [])])];
     const next: VersionRecord = { resourceType, id, versionId, lastUpdated, deleted: false, resource, searchValues, compartments, identifiers: identifiersOf(searchValues) };
     const reference = `${resourceType}/${id}`;
     // A change that moves a resource out of a patient's compartment concerns that patient too.
     const touched = [{ reference, compartments: [...new Set([...compartments, ...(previous?.compartments ?? [])])] }];
     const journal = this.deps.access.entriesFor(ctx, interaction, touched, 'success', resourceType);
-    await this.commitOrConflict({ next, previous, guard, journal }, conditional);
+    await this.commitOrConflict({ next, previous, ...claims, journal }, conditional);
     return next;
   }
 
@@ -242,7 +305,9 @@ export class WriteService {
       await this.deps.store.commit(write);
     } catch (error) {
       // With If-Match the client asked for that version: losing the race is a failed precondition.
-      if (conditional && error instanceof VersionConflict) throw stale(write.next.resourceType, write.next.id);
+      if (conditional && error instanceof VersionConflict) {
+        throw new PreconditionFailed(`${write.next.resourceType}/${write.next.id} was changed by another request after the version If-Match names; nothing was written`);
+      }
       throw error;
     }
   }

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { isRole, type Role } from '../access/roles';
 import { practitionerAttribute } from '../contracts/auth';
-import { Invalid, NotFound, NotImplemented, ServiceUnavailable, VersionConflict } from '../fhir/errors';
+import { Forbidden, Invalid, NotFound, NotImplemented, ServiceUnavailable, VersionConflict } from '../fhir/errors';
 import type { AccountListing, Invitation, StaffAccount, StaffDirectory } from './staff-directory';
 
 /** The staff directory over the Cognito user pool; Cognito's errors become the API's typed errors. */
@@ -111,7 +111,11 @@ function typedError(error: unknown): unknown {
     case 'UserNotFoundException':
       return new NotFound('No staff account has this username or email');
     case 'UsernameExistsException':
+    case 'AliasExistsException':
       return new VersionConflict('A staff account with this email already exists');
+    case 'NotAuthorizedException':
+      // Cognito refuses this change to this account (e.g. on a user the pool does not let admins change).
+      return new Forbidden('The user directory does not allow this change to this account');
     case 'InvalidParameterException':
     case 'ResourceNotFoundException':
       return new Invalid(`Cognito refused the change: ${message}`);

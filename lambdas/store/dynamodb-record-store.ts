@@ -9,13 +9,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { parse, stringify } from 'lossless-json';
 import { journalItem, journalPutCondition } from '../audit/access-journal';
-import { PayloadTooLarge, VersionConflict } from '../fhir/errors';
+import { PayloadTooLarge, ServiceUnavailable, VersionConflict } from '../fhir/errors';
+import type { IdempotencyRecord } from '../record/idempotency';
 import type { SearchValues } from '../search/search-values';
 import { decodeCursor, encodeCursor } from './cursor';
 import {
   compartmentKey,
   guardKey,
   guardSortKey,
+  idempotencyKeyItemKey,
   identifierKey,
   pkName,
   referenceOf,
@@ -38,12 +40,21 @@ export class GuardTaken extends Error {
   override readonly name = 'GuardTaken';
 }
 
-/** A multi-version commit was cancelled because of the write at `writeIndex`: its version or, when `guard`, its create guard was taken. */
+/** Thrown when a create's Idempotency-Key was claimed by another request (committed, or committing): the caller reads what it made. */
+export class IdempotencyKeyTaken extends Error {
+  override readonly name = 'IdempotencyKeyTaken';
+}
+
+/**
+ * A multi-version commit was cancelled because of the write at `writeIndex`: its version or, when
+ * `guard`, its create guard, or when `idempotencyKey`, its create's key was taken.
+ */
 export class WriteCancelled extends Error {
   override readonly name = 'WriteCancelled';
   constructor(
     readonly writeIndex: number,
     readonly guard: boolean,
+    readonly idempotencyKey = false,
   ) {
     super(`Write ${writeIndex} of the transaction was cancelled`);
   }
@@ -61,6 +72,8 @@ export const maxVersionItemBytes = 380 * 1024;
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+/** What a conditional action of a write claims; the index items carry no condition. */
+type Claim = 'version' | 'guard' | 'idempotency-key' | 'index';
 
 /** One item per version; the resource is kept as lossless JSON text so FHIR decimals keep their precision. */
 export class DynamoDbRecordStore implements RecordStore {
@@ -74,6 +87,7 @@ export class DynamoDbRecordStore implements RecordStore {
       await this.commitAll([write], write.journal);
     } catch (error) {
       if (!(error instanceof WriteCancelled)) throw error;
+      if (error.idempotencyKey) throw new IdempotencyKeyTaken();
       if (error.guard) throw new GuardTaken();
       throw new VersionConflict(`${referenceOf(write.next.resourceType, write.next.id)} was changed by another request; read it again and retry`);
     }
@@ -85,11 +99,11 @@ export class DynamoDbRecordStore implements RecordStore {
    * written. WriteCancelled names the write whose condition failed (its journal entries aside).
    */
   async commitAll(writes: readonly VersionWrite[], journal: readonly JournalEntry[]): Promise<void> {
-    const owners: { write: number; guard: boolean }[] = [];
+    const owners: { write: number; claim: Claim }[] = [];
     const actions: TransactItem[] = [];
     writes.forEach((write, index) => {
       for (const action of this.actionsOf(write)) {
-        owners.push({ write: index, guard: action.guard });
+        owners.push({ write: index, claim: action.claim });
         actions.push(action.item);
       }
     });
@@ -103,23 +117,30 @@ export class DynamoDbRecordStore implements RecordStore {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       const failed = (code: string) => reasons.flatMap((reason, index) => (reason.Code === code && owners[index] ? [owners[index]] : []));
-      // A taken guard first: the conditional create then re-runs its search and finds the winner.
+      const first = (candidates: (typeof owners)[number][], claim: Claim) => candidates.find((candidate) => candidate.claim === claim);
+      // A taken key first, so a retried create answers as the one that claimed it; then a taken guard,
+      // so a conditional create re-runs its search and finds the winner. A conflict with a transaction
+      // still in progress counts as losing to it.
       const checks = failed('ConditionalCheckFailed');
-      const owner = checks.find((candidate) => candidate.guard) ?? checks[0] ?? failed('TransactionConflict')[0];
-      if (owner) throw new WriteCancelled(owner.write, owner.guard);
+      const conflicts = failed('TransactionConflict');
+      const owner = first(checks, 'idempotency-key') ?? first(checks, 'guard') ?? checks[0] ?? first(conflicts, 'idempotency-key') ?? conflicts[0];
+      if (owner) throw new WriteCancelled(owner.write, owner.claim === 'guard', owner.claim === 'idempotency-key');
+      // DynamoDB throttled one of the items: nothing was written, and a retry shortly after may pass.
+      if (reasons.some((reason) => reason.Code === 'ThrottlingError')) throw new ServiceUnavailable('The record store is busy; nothing was written, retry shortly');
+      // Anything else (ValidationError: a request this code built wrongly) is a server error, logged by the middleware.
       throw error;
     }
   }
 
-  private actionsOf(write: VersionWrite): { item: TransactItem; guard: boolean }[] {
-    const { next, previous, guard } = write;
+  private actionsOf(write: VersionWrite): { item: TransactItem; claim: Claim }[] {
+    const { next, previous, guard, idempotency } = write;
     const reference = referenceOf(next.resourceType, next.id);
     const record = this.tableNames.record;
-    const actions: { item: TransactItem; guard: boolean }[] = [
+    const actions: { item: TransactItem; claim: Claim }[] = [
       // Its condition failing means a concurrent writer took this version.
-      { item: { Put: { TableName: record, Item: versionItem(next), ConditionExpression: `attribute_not_exists(${pkName})` } }, guard: false },
+      { item: { Put: { TableName: record, Item: versionItem(next), ConditionExpression: `attribute_not_exists(${pkName})` } }, claim: 'version' },
     ];
-    const add = (item: TransactItem) => actions.push({ item, guard: false });
+    const add = (item: TransactItem) => actions.push({ item, claim: 'index' });
     if (guard) {
       actions.push({
         item: {
@@ -130,8 +151,12 @@ export class DynamoDbRecordStore implements RecordStore {
             ExpressionAttributeValues: guard.replaces ? { ':stale': guard.replaces } : undefined,
           },
         },
-        guard: true,
+        claim: 'guard',
       });
+    }
+    if (idempotency) {
+      const item = { [pkName]: idempotencyKeyItemKey(idempotency.key), [skName]: guardSortKey, holder: reference, versionId: next.versionId, fingerprint: idempotency.fingerprint };
+      actions.push({ item: { Put: { TableName: record, Item: item, ConditionExpression: `attribute_not_exists(${pkName})` } }, claim: 'idempotency-key' });
     }
     const keep = (keys: readonly string[]) => new Set(next.deleted ? [] : keys);
     const identifiers = keep(next.identifiers);
@@ -251,6 +276,14 @@ export class DynamoDbRecordStore implements RecordStore {
       new GetCommand({ TableName: this.tableNames.record, Key: { [pkName]: guardKey(resourceType, criteria), [skName]: guardSortKey }, ConsistentRead: true }),
     );
     return result.Item?.holder as string | undefined;
+  }
+
+  async idempotencyRecord(claimKey: string): Promise<IdempotencyRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableNames.record, Key: { [pkName]: idempotencyKeyItemKey(claimKey), [skName]: guardSortKey }, ConsistentRead: true }),
+    );
+    const item = result.Item;
+    return item ? { holder: item.holder as string, versionId: item.versionId as number, fingerprint: item.fingerprint as string } : undefined;
   }
 
   async queryIndex(query: IndexQuery, page: PageRequest): Promise<Page<VersionPointer>> {

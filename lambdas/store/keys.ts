@@ -10,6 +10,7 @@ import { recordTable } from '../contracts/tables';
  * | identifier index | `ident#<Type>#<system>\|<value>` | `<Type>/<id>` | in the write transaction |
  * | patient compartment | `cmp#Patient/<id>` | `<Type>/<id>` | in the write transaction |
  * | conditional-create guard | `guard#<Type>#<sha256 of the criteria>` | `-` | in the write transaction |
+ * | create's Idempotency-Key | `idem#<sha256 of caller and key>` | `-` | in the write transaction |
  * | search index | `s#<Type>#<param>[#<key>]` | `<sortable value>#<id>` or `<id>` | by the index processor, from the stream |
  * | type history | `h#<Type>` | `<lastUpdated>#<id>#<version>` | by the index processor |
  *
@@ -47,6 +48,11 @@ export function guardKey(resourceType: string, canonicalCriteria: string): strin
   return `guard#${resourceType}#${createHash('sha256').update(canonicalCriteria).digest('base64url')}`;
 }
 export const guardSortKey = '-';
+
+/** The claim is already a hash (of the caller and the key): no key text or user id is stored. */
+export function idempotencyKeyItemKey(claimKey: string): string {
+  return `idem#${claimKey}`;
+}
 
 export function typeHistoryKey(resourceType: string): string {
   return `h#${resourceType}`;

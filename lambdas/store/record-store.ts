@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event';
+import type { IdempotencyClaim, IdempotencyRecord } from '../record/idempotency';
 import type { SearchValues } from '../search/search-values';
 
 export interface ResourceMeta {
@@ -56,6 +57,8 @@ export interface VersionWrite {
   /** The version it supersedes, for index items to remove; absent on create. */
   readonly previous?: VersionRecord;
   readonly guard?: CreateGuard;
+  /** A create's Idempotency-Key, claimed with the version so a retry finds the version it made. */
+  readonly idempotency?: IdempotencyClaim;
   readonly journal: readonly JournalEntry[];
 }
 
@@ -87,7 +90,7 @@ export interface RecordStore {
   /**
    * Commits a version with its read-your-writes index items and journal entries, or nothing.
    * VersionConflict if that version already exists (a concurrent writer won); GuardTaken if a
-   * conditional create's guard is held.
+   * conditional create's guard is held; IdempotencyKeyTaken if the create's key was claimed meanwhile.
    */
   commit(write: VersionWrite): Promise<void>;
   /**
@@ -109,6 +112,8 @@ export interface RecordStore {
   compartment(patient: string, page: PageRequest & { resourceType?: string }): Promise<Page<VersionPointer & { lastUpdated: string }>>;
   /** The reference of the resource holding a conditional-create guard, if any. */
   guardHolder(resourceType: string, criteria: string): Promise<string | undefined>;
+  /** What the create that claimed this Idempotency-Key made, if one did. */
+  idempotencyRecord(claimKey: string): Promise<IdempotencyRecord | undefined>;
   /** One search index partition, in sort-key order (eventually consistent: the index processor writes it). */
   queryIndex(query: IndexQuery, page: PageRequest): Promise<Page<VersionPointer>>;
 }
