@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Json } from 'aws-jwt-verify/safe-json-parse';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { AccessLogRecord } from '../lambdas/audit/gateway-refusal';
 import { acceptedScopes } from '../lambdas/contracts/auth';
@@ -52,7 +53,25 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
         options.log?.(`${req.method} ${routeLabel(req)} ${res.statusCode} ${Date.now() - started} ms`);
       });
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    answerUnparsable(error, socket, options);
+  });
   return listenOnLoopback(server, options.port);
+}
+
+/**
+ * A request Node's parser refuses (bad bytes in the request line or a header, conflicting framing)
+ * never reaches `serve`; Node would answer a bare 400. It gets the gateway's OperationOutcome and
+ * headers instead, as every other refusal does.
+ */
+function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex, options: GatewayOptions): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = gatewayResponseBody({ ...gatewayResponses.default4xx, diagnostics: 'The request is not well-formed HTTP' });
+  const headers = { ...gatewayResponseHeaders(options.allowedOrigins.size > 0), 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)].join('\r\n');
+  options.log?.(`(unparsable request) ${status}`);
+  socket.end(`${head}\r\n\r\n${body}`);
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions): Promise<void> {

@@ -25,7 +25,7 @@ export class SearchIndexer {
     if (!isResourceType(version.resourceType)) return;
     const { resourceType, id, versionId } = version;
     const reference = referenceOf(resourceType, id);
-    const typeHistory = () => this.put({ pk: typeHistoryKey(resourceType), sk: `${version.lastUpdated}#${id}#${versionSortKey(versionId)}` }, reference, versionId);
+    const typeHistory = () => this.put(typeHistoryEntry(version), reference, versionId);
     // A redelivered older version must not bring back entries a newer one removed (removals leave
     // no tombstone to compare with): once superseded, a version adds only its type-history item.
     if ((await this.currentVersionId(resourceType, id)) > versionId) return typeHistory();
@@ -71,7 +71,7 @@ export class SearchIndexer {
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { [pkName]: entry.pk, [skName]: entry.sk, ref: reference, versionId },
+          Item: indexItem(entry, reference, versionId),
           ConditionExpression: `attribute_not_exists(${pkName}) OR versionId <= :v`,
           ExpressionAttributeValues: { ':v': versionId },
         }),
@@ -91,6 +91,24 @@ export class SearchIndexer {
       ),
     );
   }
+}
+
+function typeHistoryEntry(version: VersionRecord): IndexEntry {
+  return { pk: typeHistoryKey(version.resourceType), sk: `${version.lastUpdated}#${version.id}#${versionSortKey(version.versionId)}` };
+}
+
+function indexItem(entry: IndexEntry, reference: string, versionId: number): Record<string, unknown> {
+  return { [pkName]: entry.pk, [skName]: entry.sk, ref: reference, versionId };
+}
+
+/**
+ * The items the processor puts for the first version of a resource (nothing to remove), for a
+ * writer that indexes in bulk instead of through the stream: the bench's seed.
+ */
+export function firstVersionIndexItems(version: VersionRecord): Record<string, unknown>[] {
+  if (!isResourceType(version.resourceType) || version.versionId !== 1 || version.deleted) throw new Error('firstVersionIndexItems: only the first version of a known type, not deleted');
+  const reference = referenceOf(version.resourceType, version.id);
+  return [...indexEntriesFor(version.resourceType, version.id, version.searchValues), typeHistoryEntry(version)].map((entry) => indexItem(entry, reference, version.versionId));
 }
 
 function entryKey(entry: IndexEntry): string {

@@ -167,6 +167,8 @@ class Problem extends Error {
   }
 }
 
+const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function parseSearchRequest(
   resourceType: ResourceType,
   params: readonly (readonly [string, string])[],
@@ -187,6 +189,8 @@ export function parseSearchRequest(
 
   for (const [name, value] of params) {
     try {
+      // A lone surrogate cannot be percent-encoded (links, canonical text) nor match stored text, which refuses them.
+      if (unpairedSurrogate.test(name) || unpairedSurrogate.test(value)) throw new Problem('invalid', 'A search parameter holds an unpaired UTF-16 surrogate: send well-formed UTF-8');
       if (name !== '_cursor') used.push([name, value]);
       const [base, modifier] = splitOnce(name, ':');
       if (base === '_include' || base === '_revinclude') {

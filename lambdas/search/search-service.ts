@@ -75,11 +75,12 @@ export class SearchService {
 
   /** `GET [type]?…`, `POST [type]/_search` and, with `patient`, `GET Patient/[id]/[type]?…`. */
   async search(ctx: RequestContext, resourceType: ResourceType, params: readonly (readonly [string, string])[], options: SearchOptions, patient?: string): Promise<SearchResult> {
-    const subject = patient ? `Patient/${assertFhirId(patient)}` : resourceType;
+    // `!== undefined`: an empty id (`Patient//Observation`) is an invalid id, not a search of every patient.
+    const subject = patient !== undefined ? `Patient/${assertFhirId(patient)}` : resourceType;
     await this.access.authorize(ctx, 'read', resourceType, 'search-type', subject, options.query);
     const request = parseSearchRequest(resourceType, params, { lenient: options.lenient });
     const clauses = await this.resolveChains(ctx, request.clauses);
-    const result = clauses ? await this.page(ctx, request, clauses, patient ? `Patient/${patient}` : undefined) : { matches: [], next: undefined, total: 0 };
+    const result = clauses ? await this.page(ctx, request, clauses, patient !== undefined ? `Patient/${patient}` : undefined) : { matches: [], next: undefined, total: 0 };
     const includes = await this.includes(ctx.principal, request, result.matches);
     // What a patient's restriction withholds is dropped from matches and includes alike, without a trace.
     const visible = new Set(await this.access.admitListing(ctx, 'search-type', [...result.matches, ...includes], subject, options.query));

@@ -11,6 +11,7 @@ export const testOrigin = 'https://app.example.org';
 export const recordFunctionEnv = {
   RECORD_TABLE_NAME: 'record-table',
   AUDIT_TABLE_NAME: 'audit-table',
+  ATTACHMENTS_BUCKET_NAME: 'attachments-bucket',
   ALLOWED_CLIENT_IDS: testClientId,
   CORS_ALLOWED_ORIGINS: testOrigin,
   AWS_REGION: 'ca-central-1',
@@ -54,8 +55,10 @@ export function proxyEvent(
     pathParameters?: Record<string, string>;
   },
 ): APIGatewayProxyEvent {
-  const multiValue: Record<string, string[]> = {};
-  for (const [name, value] of options.query ?? []) (multiValue[name] ??= []).push(value);
+  // A Map, so that a parameter named `__proto__` or `constructor` is a parameter like any other.
+  const byName = new Map<string, string[]>();
+  for (const [name, value] of options.query ?? []) byName.set(name, [...(byName.get(name) ?? []), value]);
+  const multiValue = Object.fromEntries(byName);
   const hasQuery = Object.keys(multiValue).length > 0;
   return {
     resource: options.resource,

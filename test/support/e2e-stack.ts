@@ -59,6 +59,8 @@ export interface ApiRequest {
   readonly headers?: Record<string, string>;
   /** An object is sent as JSON; a string or bytes are sent exactly as given. */
   readonly body?: unknown;
+  /** `manual` to see a redirect (a large Binary's 303) rather than follow it. */
+  readonly redirect?: 'follow' | 'manual';
 }
 
 export interface LocalStack {
@@ -69,15 +71,18 @@ export interface LocalStack {
   request(path: string, init?: ApiRequest): Promise<Response>;
   /** The current version of `Type/id`, failing unless the read answers 200. */
   read(reference: string, as?: string): Promise<StoredResource>;
+  /** Everything the stack process has printed so far: its own lines, the gateway's and every function's logs. */
+  output(): string;
 }
 
-export function bootLocalStack(): LocalStack {
+/** `env` is added to the stack process's environment (e.g. a log level). */
+export function bootLocalStack(options: { readonly env?: NodeJS.ProcessEnv } = {}): LocalStack {
   let stack: StackProcess | undefined;
   let info: StackInfo | undefined;
   const tokens = new Map<string, Promise<string>>();
 
   beforeAll(async () => {
-    ({ stack, info } = await startStack({ ports: await freePorts(), inMemory: true }));
+    ({ stack, info } = await startStack({ ports: await freePorts(), inMemory: true, env: options.env }));
   });
   afterAll(async () => {
     if (stack) await stopStack(stack);
@@ -112,7 +117,7 @@ export function bootLocalStack(): LocalStack {
       headers[name] = value;
     }
     const url = path.startsWith('http') ? path : `${booted().apiUrl}${path}`;
-    return fetch(url, { method: init.method ?? 'GET', headers, body });
+    return fetch(url, { method: init.method ?? 'GET', headers, body, redirect: init.redirect });
   };
 
   const read = async (reference: string, as?: string) => {
@@ -126,6 +131,7 @@ export function bootLocalStack(): LocalStack {
     token,
     request,
     read,
+    output: () => stack?.output() ?? '',
   };
 }
 
