@@ -12,6 +12,7 @@ import type { RequestContext } from '../lambdas/record/request-context';
 import cdkJson from '../cdk.json';
 import { resolveStageConfig } from '../lib/config';
 import { Children } from './children';
+import { acquireDataLock } from './data-lock';
 import { FunctionHost } from './functions/function-host';
 import { StreamPoller } from './stream-poller';
 import { customizeAccessToken } from '../lambdas/access/token-customization';
@@ -19,7 +20,8 @@ import { cognitoEndpoint, localRegion, provisionPool, startCognitoLocal, userAtt
 import { demoIntegrationClients, demoPatients, demoResources, demoUsers, type DemoUser } from './demo-data';
 import { endpointOf, ensureTables, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { startGateway } from './gateway';
-import { assertPortFree, StartupError } from './ports';
+import { startLocalS3, type LocalS3 } from './s3';
+import { assertPortFree, freePort, StartupError } from './ports';
 import { withStaffTokenTrigger } from './staff-token-trigger';
 import { startTokenEndpoint, tokenPath } from './token-endpoint';
 import { createTokenVerifier } from './token-verifier';
@@ -33,6 +35,8 @@ export interface LocalStackOptions {
   /** The local stand-in for the managed-login domain's token endpoint (client credentials). */
   readonly tokenPort: number;
   readonly dynamoDbPort: number;
+  /** s3rver, holding the attachments bucket; a free port when not given. */
+  readonly s3Port?: number;
   /** Folder for persistent data and stack.json (default .local). */
   readonly localDir: string;
   readonly inMemory: boolean;
@@ -54,6 +58,8 @@ export interface StackInfo {
     readonly integrationClients: readonly IntegrationClient[];
   };
   readonly dynamoDb: { readonly endpoint: string; readonly tables: Record<keyof typeof tables, string> };
+  /** s3rver and the attachments bucket (Binary content); credentials are DynamoDB Local's. */
+  readonly s3: { readonly endpoint: string; readonly bucket: string };
   readonly users: readonly DemoUser[];
   readonly demoPatients: readonly string[];
 }
@@ -63,6 +69,8 @@ export interface LocalStack {
   readonly stackFile: string;
   /** Resolves once the index processor has caught up with every write made so far. */
   indexed(): Promise<void>;
+  /** Runs `writes`, whose records the index processor never sees: for a writer of its own index items (see StreamPoller.skipping). */
+  withoutIndexing<T>(writes: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -70,12 +78,21 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stackFile = path.join(options.localDir, 'stack.json');
   mkdirSync(options.localDir, { recursive: true });
+  // First the folder's lock, so a second start never touches a running stack's stack.json.
+  const lock = acquireDataLock(options.localDir, `http://127.0.0.1:${options.apiPort}`);
+  if (lock.tookOverFrom) options.log(`(taking over ${lock.file}: its stack, PID ${lock.tookOverFrom.pid}, is no longer running)`);
   rmSync(stackFile, { force: true }); // a stale file must not suggest a running stack
 
-  await assertPortFree(options.apiPort, 'local API gateway', 'PORT');
-  await assertPortFree(options.cognitoPort, 'cognito-local', 'COGNITO_PORT');
-  await assertPortFree(options.tokenPort, 'local token endpoint', 'TOKEN_PORT');
-  await assertPortFree(options.dynamoDbPort, 'DynamoDB Local', 'DYNAMODB_PORT');
+  try {
+    await assertPortFree(options.apiPort, 'local API gateway', 'PORT');
+    await assertPortFree(options.cognitoPort, 'cognito-local', 'COGNITO_PORT');
+    await assertPortFree(options.tokenPort, 'local token endpoint', 'TOKEN_PORT');
+    await assertPortFree(options.dynamoDbPort, 'DynamoDB Local', 'DYNAMODB_PORT');
+    if (options.s3Port !== undefined) await assertPortFree(options.s3Port, 'S3 emulator (s3rver)', 'S3_PORT');
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 
   // Until the stack is ready a crashing emulator fails start-up at once; afterwards it is reported.
   let ready = false;
@@ -90,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let gateway: Server | undefined;
   let tokenEndpoint: Server | undefined;
   let poller: StreamPoller | undefined;
+  let s3: LocalS3 | undefined;
   const hosts = new Map<FunctionName, FunctionHost>();
   const stop = async () => {
     const closed = new Promise<void>((resolve) => {
@@ -108,8 +126,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await poller?.stop();
     await Promise.all([...hosts.values()].map((host) => host.stop()));
     await children.stopAll();
+    await s3?.stop();
     rmSync(stackFile, { force: true });
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+    lock.release();
   };
 
   const boot = async (): Promise<StackInfo> => {
@@ -119,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startDynamoDbLocal(children, { port: options.dynamoDbPort, dataDir: dynamoDbDir }),
       startCognitoLocal(children, { port: options.cognitoPort, dir: scratch ?? path.join(options.localDir, 'cognito') }),
     ]);
+    s3 = await startLocalS3({ port: options.s3Port ?? (await freePort()), dataDir: options.inMemory ? undefined : path.join(options.localDir, 's3'), credentials: localCredentials });
     const tableNames = await ensureTables(dynamoDb);
     const pool = await provisionPool(cognito, demoUsers, demoIntegrationClients);
     const allowedClientIds = [pool.clientId, ...pool.integrationClients.map((client) => client.clientId)];
@@ -127,12 +148,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Lambda itself provides (region, credentials; here the endpoints of DynamoDB Local and cognito-local).
     const dynamoDbEndpoint = endpointOf(options.dynamoDbPort);
     const allowedOrigins = localCorsOrigins();
-    const values: DeploymentValues = { tableNames, allowedClientIds, corsAllowedOrigins: [...allowedOrigins], userPoolId: pool.userPoolId };
+    const values: DeploymentValues = { tableNames, bucketNames: { attachments: s3.bucket }, allowedClientIds, corsAllowedOrigins: [...allowedOrigins], userPoolId: pool.userPoolId };
     const runtime = {
       AWS_REGION: localRegion,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: cognitoEndpoint(options.cognitoPort),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -170,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         integrationClients: pool.integrationClients,
       },
       dynamoDb: { endpoint: dynamoDbEndpoint, tables: tableNames },
+      s3: { endpoint: s3.endpoint, bucket: s3.bucket },
       users: demoUsers,
       demoPatients: demoPatients.map((patient) => `Patient/${patient.id}`),
     };
@@ -182,7 +205,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     writeFileSync(`${stackFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
     renameSync(`${stackFile}.tmp`, stackFile);
     ready = true;
-    return { info, stackFile, stop, indexed: () => poller?.drained() ?? Promise.resolve() };
+    return { info, stackFile, stop, indexed: () => poller?.drained() ?? Promise.resolve(), withoutIndexing: (writes) => (poller ? poller.skipping(writes) : writes()) };
   } catch (error) {
     await stop();
     throw error;

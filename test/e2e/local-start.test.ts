@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -27,7 +27,7 @@ async function createPatient(info: Awaited<ReturnType<typeof startStack>>['info'
 }
 
 describe('npm start', () => {
-  it('keeps data, pool and client across a restart, and on SIGTERM stops every child and removes stack.json', async () => {
+  it('keeps data, pool and client across a restart, and on SIGTERM stops every child and removes stack.json and the lock', async () => {
     const localDir = mkdtempSync(path.join(tmpdir(), 'dsc-persist-'));
     const ports = await freePorts();
 
@@ -37,6 +37,7 @@ describe('npm start', () => {
     expect(await stopStack(first.stack)).toBe(0);
     expect(dynamoDbLocalPids(ports.dynamoDb)).toEqual([]);
     expect(existsSync(path.join(localDir, 'stack.json'))).toBe(false);
+    expect(existsSync(path.join(localDir, 'lock'))).toBe(false);
 
     const second = await startStack({ ports, localDir });
     started.push(second.stack);
@@ -60,6 +61,22 @@ describe('npm start', () => {
     const physician = second.info.users.find((user) => user.roles.includes('physician'))!;
     const { accessToken } = await signIn(second.info, physician.email, physician.password);
     expect((await fetch(`${second.info.apiUrl}/Patient/${id}`, { headers: { Authorization: `Bearer ${accessToken}` } })).status).toBe(404);
+  });
+
+  it('refuses a second start on a running stack\'s data folder, on the same ports or others, and leaves its stack.json alone', async () => {
+    const localDir = mkdtempSync(path.join(tmpdir(), 'dsc-locked-'));
+    const ports = await freePorts();
+    const first = await startStack({ ports, localDir, inMemory: true });
+    started.push(first.stack);
+    const stackJson = readFileSync(path.join(localDir, 'stack.json'), 'utf8');
+    const refusal = `dsc: the data folder ${localDir} is in use by a local stack (PID ${first.stack.process.pid}, ${first.info.apiUrl}); stop it first, or choose another folder with DSC_LOCAL_DIR=<folder>`;
+
+    for (const second of [launchStack({ ports, localDir }), launchStack({ ports: await freePorts(), localDir, inMemory: true })]) {
+      expect(await second.exited).toBe(1);
+      expect(second.output().trim()).toBe(refusal);
+    }
+    expect(readFileSync(path.join(localDir, 'stack.json'), 'utf8')).toBe(stackJson);
+    expect((await fetch(`${first.info.apiUrl}/metadata`)).status).toBe(200);
   });
 
   it('refuses to start on a port in use, with one clear line and exit code 1', async () => {

@@ -12,6 +12,7 @@ export interface Ports {
   readonly cognito: number;
   readonly token: number;
   readonly dynamoDb: number;
+  readonly s3: number;
 }
 
 export interface StackProcess {
@@ -24,7 +25,7 @@ export interface StackProcess {
 }
 
 export async function freePorts(): Promise<Ports> {
-  return { api: await freePort(), cognito: await freePort(), token: await freePort(), dynamoDb: await freePort() };
+  return { api: await freePort(), cognito: await freePort(), token: await freePort(), dynamoDb: await freePort(), s3: await freePort() };
 }
 
 /** Runs `local/start.ts` exactly as `npm start` does, in its own process, on the given ports. */
@@ -38,6 +39,7 @@ export function launchStack(options: { ports: Ports; localDir?: string; inMemory
       COGNITO_PORT: String(options.ports.cognito),
       TOKEN_PORT: String(options.ports.token),
       DYNAMODB_PORT: String(options.ports.dynamoDb),
+      S3_PORT: String(options.ports.s3),
       DSC_LOCAL_DIR: localDir,
       ...options.env,
     },
