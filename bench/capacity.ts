@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { queryText } from '../lambdas/handlers/responses';
 import type { VersionRecord } from '../lambdas/store/record-store';
-import { metered, type CapacityReading } from './consumed-capacity';
+import { tableNames, tables as tableDefinitions, type TableDefinition } from '../lambdas/contracts/tables';
+import { billedWriteUnits, metered, type BilledIndex, type CapacityReading } from './consumed-capacity';
 import type { MeteredServices } from './in-process';
-import { observation, patient, patientId } from './synthea';
+import { benchPatient, observation, patient, patientId } from './synthea';
 
 export interface InteractionCost {
   readonly interaction: string;
@@ -10,6 +12,8 @@ export interface InteractionCost {
   readonly request: string;
   readonly rcu: number;
   readonly wcu: number;
+  /** The WCU DynamoDB bills for the same writes, from their item sizes (DynamoDB Local under-reports large transactions). */
+  readonly billedWcu: number;
   readonly recordWcu: number;
   /** The access journal's part of the WCU (audit table). */
   readonly auditWcu: number;
@@ -19,12 +23,13 @@ export interface InteractionCost {
   readonly results?: number;
 }
 
-function cost(interaction: string, request: string, spent: CapacityReading, tables: MeteredServices['tables'], results?: number): InteractionCost {
+function cost(interaction: string, request: string, spent: CapacityReading, billedWcu: number, tables: MeteredServices['tables'], results?: number): InteractionCost {
   return {
     interaction,
     request,
     rcu: spent.read,
     wcu: spent.write,
+    billedWcu,
     recordWcu: spent.byTable[tables.record]?.write ?? 0,
     auditWcu: spent.byTable[tables.audit]?.write ?? 0,
     requests: spent.requests,
@@ -33,17 +38,28 @@ function cost(interaction: string, request: string, spent: CapacityReading, tabl
   };
 }
 
-/** The bench's own Patient (a unique MRN per run, so the identifier search finds exactly one). */
-function benchPatient(mrn: string) {
+/** The global indexes of the bench's tables, from their definitions (lambdas/contracts/tables.ts). */
+function billedIndexes(names: MeteredServices['tables']): Record<string, BilledIndex[]> {
+  return Object.fromEntries(
+    tableNames.map((name) => {
+      const definition: TableDefinition = tableDefinitions[name];
+      const { partitionKey, sortKey } = definition;
+      const indexes = definition.globalIndexes ?? [];
+      return [names[name], indexes.map((index) => ({ partitionKey: index.partitionKey.name, keys: [...new Set([partitionKey.name, sortKey.name, index.partitionKey.name, index.sortKey.name])] }))];
+    }),
+  );
+}
+
+/** A transaction Bundle of 10 entries: a new Patient and 9 Observations that refer to it by its `urn:uuid`. */
+function transactionBundle(mrn: string) {
+  const fullUrl = `urn:uuid:${randomUUID()}`;
   return {
-    resourceType: 'Patient',
-    identifier: [{ system: 'urn:dsc:bench:mrn', value: mrn }],
-    name: [{ use: 'official', family: 'Bergeron', given: ['Anne-Marie', 'Josée'] }],
-    telecom: [{ system: 'phone', value: '514-555-0199', use: 'home' }],
-    gender: 'female',
-    birthDate: '1967-08-21',
-    address: [{ line: ['1234 rue Sainte-Catherine O'], city: 'Montréal', state: 'QC', postalCode: 'H3G 1P1', country: 'CA' }],
-    communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'fr-CA' }] }, preferred: true }],
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      { fullUrl, resource: benchPatient(mrn), request: { method: 'POST', url: 'Patient' } },
+      ...Array.from({ length: 9 }, (_, i) => ({ resource: { ...observation(i), subject: { reference: fullUrl } }, request: { method: 'POST', url: 'Observation' } })),
+    ],
   };
 }
 
@@ -60,9 +76,11 @@ export async function capacityFigures(m: MeteredServices, indexed: () => Promise
   const costs: InteractionCost[] = [];
   const mrn = `BENCH-${Date.now().toString(36)}`;
   const record = async <T>(interaction: string, request: string, action: () => Promise<T>, results?: (value: T) => number): Promise<T> => {
-    const { result, spent } = await metered(meter, action);
-    costs.push(cost(interaction, request, spent, tables, results?.(result)));
-    return result;
+    let measured: { result: T; spent: CapacityReading } | undefined;
+    const calls = await m.recorder.take(async () => (measured = await metered(meter, action)));
+    if (!measured) throw new Error(`bench: ${interaction} did not run`);
+    costs.push(cost(interaction, request, measured.spent, billedWriteUnits(calls, billedIndexes(tables)), tables, results?.(measured.result)));
+    return measured.result;
   };
   const searchOf = (type: 'Patient' | 'Observation', params: [string, string][]) => () => search.search(ctx, type, params, { lenient: false, query: queryText(params) });
 
@@ -91,6 +109,8 @@ export async function capacityFigures(m: MeteredServices, indexed: () => Promise
     () => search.everything(ctx, subject, [['_count', '50']], { lenient: false, query: '_count=50' }),
     (result) => result.matches.length,
   );
+
+  await record('transaction (10 entries)', 'POST / (transaction: a Patient and 9 Observations)', () => m.services.bundles.process(ctx, transactionBundle(`${mrn}-tx`)));
 
   // The index processor's work for a new version, which the create's caller does not wait for.
   // Re-indexing an indexed version rewrites the same items, at the cost of writing them first.

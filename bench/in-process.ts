@@ -6,6 +6,7 @@ import type { RequestContext } from '../lambdas/record/request-context';
 import { SearchIndexer } from '../lambdas/search/search-indexer';
 import type { StackInfo } from '../local/stack';
 import { meterCapacity, type CapacityMeter } from './consumed-capacity';
+import { recordCalls } from './latency';
 
 /**
  * The domain services built by the composition root on a metered DynamoDB client, in the
@@ -15,6 +16,8 @@ import { meterCapacity, type CapacityMeter } from './consumed-capacity';
  */
 export interface MeteredServices {
   readonly meter: CapacityMeter;
+  /** Records the requests an action sends, for the raw DynamoDB Local figures. */
+  readonly recorder: ReturnType<typeof recordCalls>;
   readonly services: ReturnType<typeof writeServices>;
   readonly indexer: SearchIndexer;
   readonly tables: StackInfo['dynamoDb']['tables'];
@@ -29,6 +32,7 @@ export function meteredServices(info: StackInfo): MeteredServices {
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
     meter,
+    recorder: recordCalls(client),
     services: writeServices(documents, info.dynamoDb.tables, validateResource),
     indexer: new SearchIndexer(documents, info.dynamoDb.tables.record),
     tables: info.dynamoDb.tables,

@@ -49,6 +49,20 @@ export function random(seed: number): () => number {
 
 const pick = <T>(rng: () => number, list: readonly [T, ...T[]]): T => list[Math.floor(rng() * list.length)] ?? list[0];
 
+/** The bench's own Patient (a unique MRN per run, so the identifier search finds exactly one). */
+export function benchPatient(mrn: string) {
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: 'urn:dsc:bench:mrn', value: mrn }],
+    name: [{ use: 'official', family: 'Bergeron', given: ['Anne-Marie', 'Josée'] }],
+    telecom: [{ system: 'phone', value: '514-555-0199', use: 'home' }],
+    gender: 'female',
+    birthDate: '1967-08-21',
+    address: [{ line: ['1234 rue Sainte-Catherine O'], city: 'Montréal', state: 'QC', postalCode: 'H3G 1P1', country: 'CA' }],
+    communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'fr-CA' }] }, preferred: true }],
+  };
+}
+
 export function patientId(patient: number): string {
   return `bench-p${String(patient).padStart(5, '0')}`;
 }
