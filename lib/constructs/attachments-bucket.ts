@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { attachmentsBucket, bucketActions, type BucketAccess } from '../../lambdas/contracts/buckets';
 import { acknowledgeNagFinding, importedValueName } from '../nag/acknowledge';
 import { replicateEvidence, type EvidenceReplicaRegion } from './evidence-replication';
+import { privateBucketProps } from './private-bucket';
 
 export interface AttachmentsBucketProps {
   /** The data key, which also encrypts the tables: attachments are the record's content. */
@@ -32,18 +33,9 @@ export class AttachmentsBucket extends Construct {
     super(scope, id);
     this.encryptionKey = props.encryptionKey;
     this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      serverAccessLogsBucket: props.accessLogsBucket,
-      serverAccessLogsPrefix: 'attachments/',
+      ...privateBucketProps({ encryptionKey: props.encryptionKey, accessLogsBucket: props.accessLogsBucket, accessLogsPrefix: 'attachments/' }),
       // Content stays as long as the record that points to it; only the parts of an upload never completed go.
       lifecycleRules: [{ id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: RemovalPolicy.RETAIN,
     });
     replicateEvidence(this.bucket, props.encryptionKey, 'attachments', props.replica);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allPages, bootLocalStack, eventually, expectJson, expectOperationOutcome, expectStatus, matchedIds, type Bundle, type StoredResource } from '../support/e2e-stack';
+import { allPages, bootLocalStack, eventually, expectJson, expectOperationOutcome, expectStatus, matchedIds, practitionerOf, type Bundle, type StoredResource } from '../support/e2e-stack';
+import { restrictionDenying } from '../support/restrictions';
 
 /**
  * Logs carry no PHI: a local stack with every function logging at DEBUG serves a full clinical
@@ -98,30 +99,8 @@ async function workload(): Promise<void> {
 
   // A restriction: the privacy officer hides an Observation from the physician, who is denied, then breaks the glass.
   const hidden = await expectJson<StoredResource>(await stack.request('/Observation', { method: 'POST', body: observation(subject.reference, 'Charge virale') }), 201);
-  const practitioner = (stack.info.users.find((user) => user.email === physician) as { practitioner?: string } | undefined)?.practitioner;
   await expectStatus(
-    await stack.request('/Consent', {
-      method: 'POST',
-      as: privacyOfficer,
-      body: {
-        resourceType: 'Consent',
-        status: 'active',
-        scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-        patient: subject,
-        policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-        provision: {
-          type: 'permit',
-          provision: [
-            {
-              type: 'deny',
-              actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'PRCP' }] }, reference: { reference: practitioner } }],
-              data: [{ meaning: 'instance', reference: { reference: `Observation/${hidden.id}` } }],
-            },
-          ],
-        },
-      },
-    }),
+    await stack.request('/Consent', { method: 'POST', as: privacyOfficer, body: restrictionDenying(practitionerOf(stack, physician), `Observation/${hidden.id}`, subject) }),
     201,
   );
   await expectOperationOutcome(await stack.request(`/Observation/${hidden.id}`, { as: physician }), 403);

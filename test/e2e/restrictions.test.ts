@@ -3,7 +3,8 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEventOfItem } from '../../lambdas/audit/access-journal';
 import type { AuditEvent } from '../../lambdas/audit/audit-event';
-import { allPages, bootLocalStack, eventually, expectJson, expectOperationOutcome, referencesOf, type Bundle, type StoredResource } from '../support/e2e-stack';
+import { allPages, bootLocalStack, eventually, expectJson, expectOperationOutcome, practitionerOf, referencesOf, type Bundle, type StoredResource } from '../support/e2e-stack';
+import { restrictionDenying } from '../support/restrictions';
 
 /**
  * LRSSS restrictions end to end, through `npm start`'s stack: the privacy officer records, with a
@@ -27,12 +28,6 @@ let consent: StoredResource;
 
 async function create(resource: Record<string, unknown>, as?: string): Promise<StoredResource> {
   return expectJson<StoredResource>(await stack.request(`/${resource.resourceType as string}`, { method: 'POST', body: resource, as }), 201);
-}
-
-function practitionerOf(email: string): string {
-  const user = stack.info.users.find((candidate) => candidate.email === email) as { practitioner?: string } | undefined;
-  if (!user?.practitioner) throw new Error(`stack.json gives ${email} no practitioner: the local stack must link each demo user to its Practitioner`);
-  return user.practitioner;
 }
 
 /** The journal entries of the patient recorded for one caller since a moment, read from the audit table as a privacy officer's tool would. */
@@ -62,25 +57,7 @@ beforeAll(async () => {
   hidden = await create(observation('Charge virale VIH'));
   open = await create(observation('Pouls'));
   consent = await create(
-    {
-      resourceType: 'Consent',
-      status: 'active',
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-      patient: subject,
-      dateTime: '2026-11-26T09:00:00-05:00',
-      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-      provision: {
-        type: 'permit',
-        provision: [
-          {
-            type: 'deny',
-            actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'PRCP' }] }, reference: { reference: practitionerOf(restricted) } }],
-            data: [{ meaning: 'instance', reference: { reference: `Observation/${hidden.id}` } }],
-          },
-        ],
-      },
-    },
+    restrictionDenying(practitionerOf(stack, restricted), `Observation/${hidden.id}`, subject, { dateTime: '2026-11-26T09:00:00-05:00' }),
     privacyOfficer,
   );
 });
@@ -98,7 +75,7 @@ describe('a patient restriction recorded with POST /Consent', () => {
     await expectOperationOutcome(await stack.request(`/Observation/${hidden.id}/_history/1`, { as: restricted }), 403, 'forbidden');
     const journal = await journalSince(since, restricted);
     expect(journal.filter((event) => event.subtype?.[0]?.code === 'read')).toEqual([
-      expect.objectContaining({ outcomeDesc: 'denied', agent: [expect.objectContaining({ who: expect.objectContaining({ reference: practitionerOf(restricted) }) as object })] }),
+      expect.objectContaining({ outcomeDesc: 'denied', agent: [expect.objectContaining({ who: expect.objectContaining({ reference: practitionerOf(stack, restricted) }) as object })] }),
     ]);
     expect(entitiesOf(journal[0]!)).toContain(`Observation/${hidden.id}`);
   });

@@ -13,7 +13,7 @@ import {
   trickyString,
   type Answer,
 } from '../support/fuzz';
-import { startRecordApi, type RecordApi } from './record-api';
+import { startRecordApi, type RecordApi } from '../support/record-api';
 
 /**
  * Fuzzing the record API in-process: the deployed read and write handlers over DynamoDB Local,

@@ -207,6 +207,13 @@ export async function versionIds(stack: LocalStack, reference: string): Promise<
   return entries.map((entry) => entry.resource?.meta.versionId ?? `deleted:${entry.response?.etag}`);
 }
 
+/** The Practitioner a demo user is linked to (a restriction or the journal names them by it). */
+export function practitionerOf(stack: LocalStack, email: string): string {
+  const user = stack.info.users.find((candidate) => candidate.email === email) as { practitioner?: string } | undefined;
+  if (!user?.practitioner) throw new Error(`stack.json gives ${email} no practitioner: the local stack must link each demo user to its Practitioner`);
+  return user.practitioner;
+}
+
 /** A fresh value for identifiers and names, so tests never see each other's data. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
 import { lambdaContext, mockedRecordFunction, proxyEvent, requestEvent, staffClaims, testOrigin, testRequestId, type EventOptions } from '../../support/api-events';
 import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
+import { haemoglobinMembers, observationVersionItem, storedLastUpdated, storedObservationText } from '../../support/record-items';
 
 /**
  * The read function at unit level: DynamoDB is stubbed only to hand back stored items and to
@@ -17,28 +18,10 @@ const send = (method: string, path: string, options: EventOptions & { groups?: s
 
 const outcomeOf = (result: APIGatewayProxyResult) => JSON.parse(result.body) as { resourceType: string; issue: { code: string; diagnostics: string }[] };
 
-const lastUpdated = '2026-11-25T10:00:00.000Z';
-
-/** The stored text of an Observation version, as written (lossless JSON: `1.50` keeps its trailing zero). */
-const observationText = (versionId: number) =>
-  `{"resourceType":"Observation","id":"o1","meta":{"versionId":"${versionId}","lastUpdated":"${lastUpdated}"},"status":"final",` +
-  `"code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"},"valueQuantity":{"value":1.50,"unit":"mmol/L"}}`;
-
-/** A version item of the record table. */
-function versionItem(versionId: number, options: { deleted?: boolean } = {}) {
-  return {
-    pk: 'Observation#o1',
-    sk: `v#${String(versionId).padStart(10, '0')}`,
-    resourceType: 'Observation',
-    id: 'o1',
-    versionId,
-    lastUpdated,
-    ...(options.deleted ? { deleted: true } : { resource: observationText(versionId) }),
-    searchValues: options.deleted ? '{}' : '{"subject":["Patient/p1"],"patient":["Patient/p1"]}',
-    compartments: options.deleted ? [] : ['Patient/p1'],
-    identifiers: [],
-  };
-}
+/** The stored Observation/o1 carries a decimal, written as stored (lossless JSON: `1.50` keeps its trailing zero). */
+const members = `${haemoglobinMembers},"valueQuantity":{"value":1.50,"unit":"mmol/L"}`;
+const observationText = (versionId: number) => storedObservationText(versionId, { members });
+const versionItem = (versionId: number, options: { deleted?: boolean } = {}) => observationVersionItem(versionId, { members, ...options });
 
 const journalPuts = () => dynamo.commandCalls(PutCommand).map((call) => call.args[0].input);
 const journaledEvent = (index = 0) => auditEventOfItem(journalPuts()[index]?.Item ?? {}) as unknown as { outcome: string; subtype: { code: string }[]; entity: { what: { reference?: string } }[] };
@@ -198,8 +181,8 @@ describe('record-read handler: types', () => {
           resourceType: 'Practitioner',
           id: 'dr1',
           versionId: 1,
-          lastUpdated,
-          resource: `{"resourceType":"Practitioner","id":"dr1","meta":{"versionId":"1","lastUpdated":"${lastUpdated}"}}`,
+          lastUpdated: storedLastUpdated,
+          resource: `{"resourceType":"Practitioner","id":"dr1","meta":{"versionId":"1","lastUpdated":"${storedLastUpdated}"}}`,
           searchValues: '{}',
           compartments: [],
           identifiers: [],

@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
 import { lambdaContext, mockedRecordFunction, requestEvent, staffClaims, testBaseUrl, testRequestId, type EventOptions } from '../../support/api-events';
+import { observationVersionItem } from '../../support/record-items';
 
 /**
  * The write function at unit level: DynamoDB is stubbed only to hand back stored items and to
@@ -39,21 +40,9 @@ function expectIssue(result: APIGatewayProxyResult, code: string, text: string) 
 const observationText = (extra = '') =>
   `{"resourceType":"Observation"${extra},"status":"final","code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"},"valueQuantity":{"value":1.50,"unit":"mmol/L"}}`;
 
-const lastUpdated = '2026-11-25T10:00:00.000Z';
-
-/** The current version item of Observation/o1 in the record table. */
-const currentItem = (versionId: number) => ({
-  pk: 'Observation#o1',
-  sk: `v#${String(versionId).padStart(10, '0')}`,
-  resourceType: 'Observation',
-  id: 'o1',
-  versionId,
-  lastUpdated,
-  resource: `{"resourceType":"Observation","id":"o1","meta":{"versionId":"${versionId}","lastUpdated":"${lastUpdated}"},"status":"preliminary","code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"}}`,
-  searchValues: '{"subject":["Patient/p1"],"patient":["Patient/p1"]}',
-  compartments: ['Patient/p1'],
-  identifiers: [],
-});
+/** The current version item of Observation/o1 in the record table, still preliminary. */
+const currentItem = (versionId: number) =>
+  observationVersionItem(versionId, { members: '"status":"preliminary","code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"}' });
 
 const transactItems = (index = 0) => dynamo.commandCalls(TransactWriteCommand)[index]?.args[0].input.TransactItems ?? [];
 

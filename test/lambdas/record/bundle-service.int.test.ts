@@ -1,17 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 import { FhirError, PayloadTooLarge } from '../../../lambdas/fhir/errors';
 import { validateResource } from '../../../lambdas/fhir/validation';
-import { writeServices } from '../../../lambdas/record/compose-write';
 import { BundleService } from '../../../lambdas/record/bundle-service';
 import type { RecordStore, VersionRecord } from '../../../lambdas/store/record-store';
-import { freshTables } from '../../support/dynamodb';
-import { contextFor, requestFor, requestIdOf } from '../../support/principals';
+import { contextFor, requestFor } from '../../support/principals';
 import { rejection } from '../../support/rejection';
 import { hasSharedData, sharedDataDir } from '../../support/shared-data';
+import { journalOfRequest, uniqueTag, writeServicesOnFreshTables, type FreshTables, type WriteServices } from '../../support/write-services';
 
 /**
  * `POST /` with a transaction or batch Bundle, through the composition root against DynamoDB
@@ -41,15 +38,9 @@ function bundle(type: 'transaction' | 'batch', entry: Json[]): Json {
 }
 
 describe('BundleService against DynamoDB Local', () => {
-  let env: Awaited<ReturnType<typeof freshTables>>;
-  let services: ReturnType<typeof writeServices>;
-  let counter = 0;
-  const tag = () => `${Date.now().toString(36)}-${counter++}`;
-
-  beforeAll(async () => {
-    env = await freshTables();
-    services = writeServices(env.documentClient, env.names, validateResource);
-  });
+  let env: FreshTables;
+  let services: WriteServices;
+  beforeAll(async () => ({ env, services } = await writeServicesOnFreshTables()));
 
   async function stored(resourceType: string, id: string): Promise<VersionRecord | undefined> {
     return services.store.readCurrent(resourceType, id);
@@ -59,17 +50,10 @@ describe('BundleService against DynamoDB Local', () => {
     return services.store.findByIdentifier(resourceType, system, value);
   }
 
-  async function journalOf(subject: string): Promise<Json[]> {
-    const result = await env.documentClient.send(
-      new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject }, ConsistentRead: true }),
-    );
-    return (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as Json);
-  }
-
   const idOf = (location: unknown) => String(location).split('/')[1] ?? '';
 
   it('commits every entry, rewrites urn:uuid references to the assigned ids, and answers in the request order', async () => {
-    const value = tag();
+    const value = uniqueTag();
     const response = await services.bundles.process(
       nurse,
       bundle('transaction', [post(uuid(2), observation(uuid(1))), post(uuid(1), patient({ identifier: [{ system: mrn, value }] }))]),
@@ -85,7 +69,7 @@ describe('BundleService against DynamoDB Local', () => {
   });
 
   it('writes nothing when the last entry is invalid, and names it by index and fullUrl', async () => {
-    const value = tag();
+    const value = uniqueTag();
     const error = await rejection(
       services.bundles.process(
         nurse,
@@ -101,7 +85,7 @@ describe('BundleService against DynamoDB Local', () => {
 
   describe('conditional references', () => {
     it('resolves a reference such as Practitioner?identifier=system|value to its one match', async () => {
-      const value = tag();
+      const value = uniqueTag();
       const created = await services.writer.create(nurse, 'Practitioner', () => ({ resourceType: 'Practitioner', identifier: [{ system: npi, value }] }));
       const response = await services.bundles.process(
         nurse,
@@ -115,9 +99,9 @@ describe('BundleService against DynamoDB Local', () => {
       ['no', 0, 'no resource'],
       ['two', 2, 'several resources'],
     ])('fails the whole transaction with 412 when the reference matches %s resources', async (_, count, says) => {
-      const value = tag();
+      const value = uniqueTag();
       for (let i = 0; i < count; i++) await services.writer.create(nurse, 'Practitioner', () => ({ resourceType: 'Practitioner', identifier: [{ system: npi, value }] }));
-      const marker = tag();
+      const marker = uniqueTag();
       const error = (await rejection(
         services.bundles.process(
           nurse,
@@ -135,7 +119,7 @@ describe('BundleService against DynamoDB Local', () => {
   });
 
   it('answers an ifNoneExist entry that matches with 200 and the existing resource, writing nothing for it, and points references at it', async () => {
-    const value = tag();
+    const value = uniqueTag();
     const existing = await services.writer.create(nurse, 'Patient', () => patient({ identifier: [{ system: mrn, value }] }));
     const response = await services.bundles.process(
       nurse,
@@ -149,7 +133,7 @@ describe('BundleService against DynamoDB Local', () => {
   it('writes nothing when an ifMatch is stale, and answers 412 naming the entry', async () => {
     const { version } = await services.writer.create(nurse, 'Patient', () => patient());
     await services.writer.update(nurse, 'Patient', version.id, () => patient({ id: version.id, gender: 'male' }));
-    const marker = tag();
+    const marker = uniqueTag();
     const error = (await rejection(
       services.bundles.process(
         nurse,
@@ -166,7 +150,7 @@ describe('BundleService against DynamoDB Local', () => {
   });
 
   it('answers 413 pointing to batch and the loader beyond one TransactWriteItems, and writes nothing', async () => {
-    const marker = tag();
+    const marker = uniqueTag();
     // 60 Observations of one patient: 2 actions each, 120 in all, beyond the 100 of one transaction.
     const entries = [post(uuid(0), patient({ identifier: [{ system: mrn, value: marker }] })), ...Array.from({ length: 60 }, (_, i) => post(uuid(i + 1), observation(uuid(0))))];
     const error = await rejection(services.bundles.process(nurse, bundle('transaction', entries)));
@@ -184,14 +168,14 @@ describe('BundleService against DynamoDB Local', () => {
     );
     for (const index of [0, 1]) {
       const subject = `Patient/${idOf(response.entry[index]?.response.location)}`;
-      const events = (await journalOf(subject)).filter((event) => requestIdOf(event) === ctx.requestId);
+      const events = await journalOfRequest(env, subject, ctx.requestId);
       expect(events).toHaveLength(1);
       expect(events[0]?.entity).toHaveLength(2);
     }
   });
 
   it('answers a batch entry by entry: successes commit, failures carry their own OperationOutcome', async () => {
-    const value = tag();
+    const value = uniqueTag();
     const response = await services.bundles.process(
       nurse,
       bundle('batch', [
@@ -208,7 +192,7 @@ describe('BundleService against DynamoDB Local', () => {
   });
 
   it('refuses the whole transaction with 403 when one entry is of a type the caller may not write, naming it', async () => {
-    const marker = tag();
+    const marker = uniqueTag();
     const claim = { resourceType: 'Claim', status: 'active', type: { coding: [{ code: 'professional' }] }, use: 'claim', patient: { reference: uuid(1) }, created: '2026-01-01', provider: { display: 'Clinique' }, priority: { coding: [{ code: 'normal' }] }, insurance: [{ sequence: 1, focal: true, coverage: { display: 'RAMQ' } }] };
     const error = await rejection(services.bundles.process(nurse, bundle('transaction', [post(uuid(1), patient({ identifier: [{ system: mrn, value: marker }] })), post(uuid(2), claim)])));
     expect(error.status).toBe(403);
@@ -217,7 +201,7 @@ describe('BundleService against DynamoDB Local', () => {
   });
 
   it('updates the one match of a conditional update and deletes the one match of a conditional delete, in one commit', async () => {
-    const [kept, removed] = [tag(), tag()];
+    const [kept, removed] = [uniqueTag(), uniqueTag()];
     const first = await services.writer.create(nurse, 'Patient', () => patient({ identifier: [{ system: mrn, value: kept }] }));
     const second = await services.writer.create(nurse, 'Patient', () => patient({ identifier: [{ system: mrn, value: removed }] }));
     const response = await services.bundles.process(
@@ -233,7 +217,7 @@ describe('BundleService against DynamoDB Local', () => {
   });
 
   it('refuses two conditional creates with the same criteria in one transaction', async () => {
-    const value = tag();
+    const value = uniqueTag();
     const criteria = `identifier=${mrn}|${value}`;
     const error = await rejection(
       services.bundles.process(nurse, bundle('transaction', [post(uuid(1), patient({ identifier: [{ system: mrn, value }] }), criteria), post(uuid(2), patient({ identifier: [{ system: mrn, value }] }), criteria)])),
@@ -245,7 +229,7 @@ describe('BundleService against DynamoDB Local', () => {
 
   it('answers 409 naming the entry, and writes nothing, when a concurrent request changes a resource before the commit', async () => {
     const { version } = await services.writer.create(nurse, 'Patient', () => patient());
-    const marker = tag();
+    const marker = uniqueTag();
     // The real store, with a competing update landing between staging and the commit.
     const racing: RecordStore = Object.create(services.store) as RecordStore;
     racing.commitAll = async (writes, journal) => {

@@ -1,19 +1,16 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { restrictionDenial } from '../../../lambdas/access/policy';
 import type { Role } from '../../../lambdas/access/roles';
-import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
 import type { AuditEvent } from '../../../lambdas/audit/audit-event';
 import { Forbidden } from '../../../lambdas/fhir/errors';
-import { validateResource } from '../../../lambdas/fhir/validation';
 import { logger } from '../../../lambdas/platform/logger';
-import { writeServices } from '../../../lambdas/record/compose-write';
 import type { RequestContext } from '../../../lambdas/record/request-context';
 import type { VersionRecord } from '../../../lambdas/store/record-store';
-import { freshTables } from '../../support/dynamodb';
 import { indexWrites } from '../../support/indexing';
-import { contextFor, requestFor, requestIdOf } from '../../support/principals';
+import { contextFor, requestFor } from '../../support/principals';
 import { rejection } from '../../support/rejection';
+import { restrictionDenying } from '../../support/restrictions';
+import { journalOfRequest, writeServicesOnFreshTables, type FreshTables, type WriteServices } from '../../support/write-services';
 
 /**
  * LRSSS restrictions through the services on DynamoDB Local: a Consent written as a client would
@@ -33,16 +30,15 @@ const tremblay = (extra: Partial<RequestContext> = {}) => asPractitioner('trembl
 const gagnon = (extra: Partial<RequestContext> = {}) => asPractitioner('gagnon', extra);
 
 describe('patient restrictions (Consent) through the services, on DynamoDB Local', () => {
-  let env: Awaited<ReturnType<typeof freshTables>>;
-  let services: ReturnType<typeof writeServices>;
+  let env: FreshTables;
+  let services: WriteServices;
   let patient: VersionRecord;
   let encounter: VersionRecord;
   let hidden: VersionRecord;
   let open: VersionRecord;
 
   beforeAll(async () => {
-    env = await freshTables();
-    services = writeServices(env.documentClient, env.names, validateResource);
+    ({ env, services } = await writeServicesOnFreshTables());
     const create = async (resource: Record<string, unknown>) => (await services.writer.create(nurse, resource.resourceType as 'Patient', () => resource)).version;
     patient = await create({ resourceType: 'Patient', name: [{ family: 'Lavoie' }] });
     const subject = { reference: `Patient/${patient.id}` };
@@ -50,33 +46,11 @@ describe('patient restrictions (Consent) through the services, on DynamoDB Local
     const observation = (text: string) => ({ resourceType: 'Observation', status: 'final', code: { text }, subject, encounter: { reference: `Encounter/${encounter.id}` } });
     hidden = await create(observation('HIV viral load'));
     open = await create(observation('pulse'));
-    await create({
-      resourceType: 'Consent',
-      status: 'active',
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-      patient: subject,
-      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-      provision: {
-        type: 'permit',
-        provision: [
-          {
-            type: 'deny',
-            actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'PRCP' }] }, reference: { reference: 'Practitioner/tremblay' } }],
-            data: [{ meaning: 'instance', reference: { reference: `Observation/${hidden.id}` } }],
-          },
-        ],
-      },
-    });
+    await create(restrictionDenying('Practitioner/tremblay', `Observation/${hidden.id}`, subject));
     await indexWrites(env, [patient, encounter, hidden, open]);
   });
 
-  async function journalOf(ctx: RequestContext): Promise<AuditEvent[]> {
-    const result = await env.documentClient.send(
-      new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `Patient/${patient.id}` }, ConsistentRead: true }),
-    );
-    return (result.Items ?? []).map(auditEventOfItem).filter((event) => requestIdOf(event) === ctx.requestId);
-  }
+  const journalOf = (ctx: RequestContext) => journalOfRequest(env, `Patient/${patient.id}`, ctx.requestId);
   const entitiesOf = (event: AuditEvent | undefined) => (event?.entity ?? []).slice(1).flatMap((entity) => entity.what?.reference ?? []);
   const ids = (records: readonly VersionRecord[]) => records.map((record) => record.id).sort();
 

@@ -1,11 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditEventOfItem } from '../../../lambdas/audit/access-journal';
-import { validateResource } from '../../../lambdas/fhir/validation';
-import { writeServices } from '../../../lambdas/record/compose-write';
 import type { VersionRecord } from '../../../lambdas/store/record-store';
-import { freshTables } from '../../support/dynamodb';
-import { requestFor, requestIdOf } from '../../support/principals';
+import { requestFor } from '../../support/principals';
+import { journalOfRequest, uniqueTag, writeServicesOnFreshTables, type FreshTables, type WriteServices } from '../../support/write-services';
 
 /**
  * An update whose content equals the current version's (meta aside) writes no version and
@@ -17,15 +13,9 @@ type Json = Record<string, unknown>;
 const mrn = 'urn:dsc:test:mrn';
 
 describe('updates that change nothing, against DynamoDB Local', () => {
-  let env: Awaited<ReturnType<typeof freshTables>>;
-  let services: ReturnType<typeof writeServices>;
-  let counter = 0;
-  const tag = () => `${Date.now().toString(36)}-${counter++}`;
-
-  beforeAll(async () => {
-    env = await freshTables();
-    services = writeServices(env.documentClient, env.names, validateResource);
-  });
+  let env: FreshTables;
+  let services: WriteServices;
+  beforeAll(async () => ({ env, services } = await writeServicesOnFreshTables()));
 
   const patient = (id: string, extra: Json = {}): Json => ({ resourceType: 'Patient', id, name: [{ family: 'Roy' }], birthDate: '1950-01-02', ...extra });
   const observation = (id: string, subject: string): Json => ({
@@ -41,15 +31,8 @@ describe('updates that change nothing, against DynamoDB Local', () => {
     return (await services.store.history(resourceType, id, { limit: 100 })).items.map((version: VersionRecord) => version.versionId);
   }
 
-  async function journalOf(subject: string, requestId: string): Promise<Json[]> {
-    const result = await env.documentClient.send(
-      new QueryCommand({ TableName: env.names.audit, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': subject }, ConsistentRead: true }),
-    );
-    return (result.Items ?? []).map((item) => auditEventOfItem(item) as unknown as Json).filter((event) => requestIdOf(event) === requestId);
-  }
-
   it('answers 200 with the current version and writes no version when a PUT repeats the content, the meta it read included', async () => {
-    const id = `same-${tag()}`;
+    const id = `same-${uniqueTag()}`;
     const created = await services.writer.update(requestFor('nurse'), 'Patient', id, () => patient(id));
     expect(created.status).toBe(201);
     const again = await services.writer.update(requestFor('nurse'), 'Patient', id, () => ({ ...patient(id), meta: created.version.resource?.meta }), 'W/"1"');
@@ -58,7 +41,7 @@ describe('updates that change nothing, against DynamoDB Local', () => {
   });
 
   it('still writes a new version when anything but the server’s meta differs', async () => {
-    const id = `diff-${tag()}`;
+    const id = `diff-${uniqueTag()}`;
     await services.writer.update(requestFor('nurse'), 'Patient', id, () => patient(id));
     const changed = await services.writer.update(requestFor('nurse'), 'Patient', id, () => patient(id, { birthDate: '1950-01-03' }));
     expect(changed).toMatchObject({ status: 200, version: { versionId: 2 } });
@@ -66,15 +49,15 @@ describe('updates that change nothing, against DynamoDB Local', () => {
   });
 
   it('journals an unchanged update for the patient concerned, once', async () => {
-    const id = `journal-${tag()}`;
+    const id = `journal-${uniqueTag()}`;
     await services.writer.update(requestFor('nurse'), 'Patient', id, () => patient(id));
     const ctx = requestFor('nurse');
     await services.writer.update(ctx, 'Patient', id, () => patient(id));
-    expect(await journalOf(`Patient/${id}`, ctx.requestId)).toEqual([expect.objectContaining({ action: 'U', subtype: [expect.objectContaining({ code: 'update' })] })]);
+    expect(await journalOfRequest(env, `Patient/${id}`, ctx.requestId)).toEqual([expect.objectContaining({ action: 'U', subtype: [expect.objectContaining({ code: 'update' })] })]);
   });
 
   it('treats a conditional update that repeats the matching resource as unchanged', async () => {
-    const value = tag();
+    const value = uniqueTag();
     const body: Json = { ...patient('cu'), identifier: [{ system: mrn, value }] };
     delete body.id;
     const first = await services.writer.conditionalUpdate(requestFor('nurse'), 'Patient', `identifier=${mrn}|${value}`, () => body);
@@ -83,7 +66,7 @@ describe('updates that change nothing, against DynamoDB Local', () => {
   });
 
   it('does not take a deleted resource’s last content as current: the same PUT brings it back (201)', async () => {
-    const id = `gone-${tag()}`;
+    const id = `gone-${uniqueTag()}`;
     await services.writer.update(requestFor('nurse'), 'Patient', id, () => patient(id));
     await services.writer.delete(requestFor('nurse'), 'Patient', id);
     const back = await services.writer.update(requestFor('nurse'), 'Patient', id, () => patient(id));
@@ -98,7 +81,7 @@ describe('updates that change nothing, against DynamoDB Local', () => {
     });
 
     it('re-running a transaction commits no version and answers 200 with the existing versions, journaled once per patient', async () => {
-      const p = `tp-${tag()}`;
+      const p = `tp-${uniqueTag()}`;
       const bundle = transaction([patient(p), observation(`to-${p}`, `Patient/${p}`)]);
       const first = await services.bundles.process(requestFor('nurse'), bundle);
       expect(first.entry.map((entry) => entry.response.status)).toEqual(['201 Created', '201 Created']);
@@ -107,13 +90,13 @@ describe('updates that change nothing, against DynamoDB Local', () => {
       expect(again.entry.map((entry) => entry.response)).toEqual(first.entry.map((entry) => ({ ...entry.response, status: '200 OK' })));
       expect(await versionsOf('Patient', p)).toEqual([1]);
       expect(await versionsOf('Observation', `to-${p}`)).toEqual([1]);
-      const journal = await journalOf(`Patient/${p}`, ctx.requestId);
+      const journal = await journalOfRequest(env, `Patient/${p}`, ctx.requestId);
       expect(journal).toHaveLength(1);
       expect(JSON.stringify(journal[0]?.entity)).toContain(`Observation/to-${p}`);
     });
 
     it('commits only what changed when a re-run mixes unchanged and changed entries', async () => {
-      const p = `tm-${tag()}`;
+      const p = `tm-${uniqueTag()}`;
       await services.bundles.process(requestFor('nurse'), transaction([patient(p), observation(`tm-${p}`, `Patient/${p}`)]));
       const changed = { ...observation(`tm-${p}`, `Patient/${p}`), status: 'amended' };
       const response = await services.bundles.process(requestFor('nurse'), transaction([patient(p), changed]));

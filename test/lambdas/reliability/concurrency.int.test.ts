@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { recordOf } from '../../../lambdas/store/dynamodb-record-store';
 import { resourceKey, versionPrefix } from '../../../lambdas/store/keys';
 import type { VersionRecord } from '../../../lambdas/store/record-store';
-import { startRecordApi, type RecordApi } from '../../fuzz/record-api';
+import { startRecordApi, type RecordApi } from '../../support/record-api';
 import type { Answer } from '../../support/fuzz';
 
 /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../lambdas/platform/dynamodb';
 import { identifierKey, resourceKey } from '../../../lambdas/store/keys';
-import { startRecordApi, type RecordApi } from '../../fuzz/record-api';
+import { startRecordApi, type RecordApi } from '../../support/record-api';
 import { staffClaims } from '../../support/api-events';
 import type { Answer } from '../../support/fuzz';
 
@@ -44,6 +44,13 @@ async function versionCount(reference: string): Promise<number> {
 /** What a client compares between two answers: status, Location, ETag and body. */
 const answerOf = (answer: Answer) => ({ status: answer.status, location: answer.headers.location, etag: answer.headers.etag, body: answer.body });
 const issueCodeOf = (answer: Answer) => (JSON.parse(answer.body) as { resourceType: string; issue: { code: string }[] }).issue[0]?.code;
+
+/** The create was refused with this status and issue code, and no Patient holds the identifier it carried. */
+async function expectRefusedUnwritten(answer: Answer, status: number, code: string, value: string) {
+  expect(answer.status).toBe(status);
+  expect(issueCodeOf(answer)).toBe(code);
+  expect(await patientsWith(value)).toEqual([]);
+}
 
 describe('Idempotency-Key on create', () => {
   it('creates one resource from 50 parallel POSTs with the same key, and gives every caller the same 201 answer', async () => {
@@ -88,10 +95,7 @@ describe('Idempotency-Key on create', () => {
     const key = randomUUID();
     expect((await post(patient(value), { 'Idempotency-Key': key })).status).toBe(201);
     const other = randomUUID();
-    const reused = await post(patient(other), { 'Idempotency-Key': key });
-    expect(reused.status).toBe(422);
-    expect(issueCodeOf(reused)).toBe('processing');
-    expect(await patientsWith(other)).toEqual([]);
+    await expectRefusedUnwritten(await post(patient(other), { 'Idempotency-Key': key }), 422, 'processing', other);
   });
 
   it('refuses the same key and body on another resource type with 422', async () => {
@@ -122,10 +126,7 @@ describe('Idempotency-Key on create', () => {
     ['a backslash', 'a\\b'],
   ])('refuses a key that is %s with 400, and writes nothing', async (_, key) => {
     const value = randomUUID();
-    const answer = await post(patient(value), { 'Idempotency-Key': key });
-    expect(answer.status).toBe(400);
-    expect(issueCodeOf(answer)).toBe('invalid');
-    expect(await patientsWith(value)).toEqual([]);
+    await expectRefusedUnwritten(await post(patient(value), { 'Idempotency-Key': key }), 400, 'invalid', value);
   });
 
   it('accepts a key of exactly 255 characters', async () => {

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
 import { lambdaContext, mockedRecordFunction, requestEvent, staffClaims } from '../../support/api-events';
+import { observationVersionItem } from '../../support/record-items';
 
 /**
  * A failing journal write (LRSSS: every access leaves a trace) fails the read that needed it, and
@@ -11,19 +12,9 @@ import { lambdaContext, mockedRecordFunction, requestEvent, staffClaims } from '
  */
 const { dynamo, handler } = mockedRecordFunction(() => import('../../../lambdas/handlers/record-read'));
 
-const lastUpdated = '2026-11-25T10:00:00.000Z';
-const versionItem = (versionId: number) => ({
-  pk: 'Observation#o1',
-  sk: `v#${String(versionId).padStart(10, '0')}`,
-  resourceType: 'Observation',
-  id: 'o1',
-  versionId,
-  lastUpdated,
-  resource: `{"resourceType":"Observation","id":"o1","meta":{"versionId":"${versionId}","lastUpdated":"${lastUpdated}"},"status":"final","code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"}}`,
-  searchValues: '{"subject":["Patient/p1"],"patient":["Patient/p1"],"code":["|Haemoglobin"]}',
-  compartments: ['Patient/p1'],
-  identifiers: [],
-});
+/** Observation/o1, with its code among its search values too. */
+const versionItem = (versionId: number) =>
+  observationVersionItem(versionId, { searchValues: { subject: ['Patient/p1'], patient: ['Patient/p1'], code: ['|Haemoglobin'] } });
 
 const interactions = [
   ['read', '/Observation/o1'],

@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambdas/platform/logger';
 import { lambdaContext, mockedRecordFunction, requestEvent, staffClaims, testBaseUrl, type EventOptions } from '../../support/api-events';
+import { observationVersionItem } from '../../support/record-items';
 
 /**
  * Injected DynamoDB faults through the deployed write handler: what the client is answered, and
@@ -20,19 +21,7 @@ const outcomeOf = (result: APIGatewayProxyResult) => JSON.parse(result.body) as 
 const observation = (extra = '') => `{"resourceType":"Observation"${extra},"status":"final","code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"}}`;
 /** An update of Observation/o1 that changes it (an unchanged one writes no version). */
 const amended = observation(',"id":"o1","language":"fr-CA"');
-const lastUpdated = '2026-11-25T10:00:00.000Z';
-const versionItem = (id: string, versionId: number) => ({
-  pk: `Observation#${id}`,
-  sk: `v#${String(versionId).padStart(10, '0')}`,
-  resourceType: 'Observation',
-  id,
-  versionId,
-  lastUpdated,
-  resource: `{"resourceType":"Observation","id":"${id}","meta":{"versionId":"${versionId}","lastUpdated":"${lastUpdated}"},"status":"final","code":{"text":"Haemoglobin"},"subject":{"reference":"Patient/p1"}}`,
-  searchValues: '{"subject":["Patient/p1"],"patient":["Patient/p1"]}',
-  compartments: ['Patient/p1'],
-  identifiers: [],
-});
+const versionItem = (id: string, versionId: number) => observationVersionItem(versionId, { id });
 
 /** TransactWriteItems cancelled with one reason per action, in the order the store sent them. */
 const cancelled = (...codes: string[]) =>

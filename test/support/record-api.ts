@@ -4,13 +4,13 @@ import { inject } from 'vitest';
 import { auditEventOfItem } from '../../lambdas/audit/access-journal';
 import { attachmentsBucket } from '../../lambdas/contracts/buckets';
 import { localCredentials } from '../../local/dynamodb';
-import { lambdaContext, proxyEvent, recordFunctionEnv, requestEvent, staffClaims, type EventOptions, type LambdaHandler } from '../support/api-events';
-import { freshTables } from '../support/dynamodb';
-import { answerOfResult, type Answer } from '../support/fuzz';
+import { lambdaContext, proxyEvent, recordFunctionEnv, requestEvent, staffClaims, type EventOptions, type LambdaHandler } from './api-events';
+import { freshTables } from './dynamodb';
+import { answerOfResult, type Answer } from './fuzz';
 
 /**
- * The record API in-process, for fuzzing at speed: the deployed read and write handlers, given the
- * environment their functions get, over fresh tables of the integration project's DynamoDB Local.
+ * The record API in-process, for fuzzing and reliability tests at speed: the deployed read and write
+ * handlers, given the environment their functions get, over fresh tables of the integration project's DynamoDB Local.
  */
 export interface RecordApi {
   /** A request by path, resolved against the route table as API Gateway resolves it. */
