@@ -76,7 +76,7 @@ const flags: Record<string, FlagSpec> = {
 };
 
 export const defaults: BenchOptions = {
-  scale: [1000, 10000],
+  scale: [1000, 10000, 100000],
   // BENCH_SAMPLES is the bench's older knob; the flag wins.
   samples: Number(process.env.BENCH_SAMPLES ?? 200),
   concurrency: [1, 8, 32],

@@ -39,6 +39,21 @@ export class ContentOffloader {
     return { resource, compartments: [] };
   }
 
+  /**
+   * The body with the inline content that the current version already stores, byte for byte (by
+   * hash), replaced by what that version keeps instead: a Binary's pointer, an attachment's Binary.
+   * Sending the same content again, as a re-run load does, is then an update that changes nothing,
+   * and a changed DocumentReference keeps its unchanged attachments' Binaries instead of copying them.
+   */
+  alreadyStored(current: StoredResource, body: JsonObject): JsonObject {
+    if (body.resourceType === 'Binary') return sameBinaryContent(current, body);
+    if (body.resourceType === 'DocumentReference' && Array.isArray(body.content)) {
+      const stored = Array.isArray(current.content) ? (current.content as JsonObject[]) : [];
+      return { ...body, content: (body.content as JsonObject[]).map((item, index) => ({ ...item, attachment: sameAttachment(stored[index]?.attachment, item.attachment) })) };
+    }
+    return body;
+  }
+
   private async binary(resource: StoredResource): Promise<Offloaded> {
     const compartments = await this.compartmentsOfContext(resource.securityContext);
     const contentType = typeof resource.contentType === 'string' ? resource.contentType : 'application/octet-stream';
@@ -76,13 +91,10 @@ export class ContentOffloader {
     }
   }
 
-  private async moveAttachment(attachment: JsonObject, securityContext: string, create: CreateResource): Promise<JsonObject> {
-    const { data, ...rest } = attachment;
-    const bytes = Buffer.from(data as string, 'base64');
-    const contentType = typeof attachment.contentType === 'string' ? attachment.contentType : 'application/octet-stream';
-    const binary = await create('Binary', { resourceType: 'Binary', contentType, securityContext: { reference: securityContext }, data });
-    // R4: Attachment.size is the size before base64, Attachment.hash its SHA-1.
-    return { ...rest, contentType, url: `Binary/${binary.id}`, size: bytes.length, hash: sha1Of(bytes) };
+  private async moveAttachment(attachment: JsonObject & { data: string }, securityContext: string, create: CreateResource): Promise<JsonObject> {
+    const contentType = contentTypeOf(attachment);
+    const binary = await create('Binary', { resourceType: 'Binary', contentType, securityContext: { reference: securityContext }, data: attachment.data });
+    return movedAttachment(attachment, `Binary/${binary.id}`);
   }
 
   /**
@@ -100,6 +112,34 @@ export class ContentOffloader {
     const current = await this.store.readCurrent(match[1], match[2]);
     return current && !current.deleted ? current.compartments : [];
   }
+}
+
+/** A moved attachment: its data replaced by the Binary's url. R4: Attachment.size is the size before base64, Attachment.hash its SHA-1. */
+function movedAttachment(attachment: JsonObject & { data: string }, url: string): JsonObject {
+  const { data, ...rest } = attachment;
+  const bytes = Buffer.from(data, 'base64');
+  return { ...rest, contentType: contentTypeOf(attachment), url, size: bytes.length, hash: sha1Of(bytes) };
+}
+
+/** The attachment as already moved, if the stored one at its place holds the same bytes in a Binary. */
+function sameAttachment(stored: unknown, attachment: unknown): unknown {
+  const url = (stored as { url?: unknown } | undefined)?.url;
+  if (!isLargeAttachment(attachment) || typeof url !== 'string' || !url.startsWith('Binary/')) return attachment;
+  const moved = movedAttachment(attachment, url);
+  const kept = stored as JsonObject;
+  return toPlainJson(kept.size) === moved.size && kept.hash === moved.hash ? moved : attachment;
+}
+
+/** The Binary with its inline data replaced by the stored pointer, if the stored content is the same bytes. */
+function sameBinaryContent(current: StoredResource, body: JsonObject): JsonObject {
+  const pointer = pointerOf(current);
+  if (typeof body.data !== 'string' || pointer?.key === undefined || pointer.size === undefined || pointer.sha256 === undefined) return body;
+  const bytes = Buffer.from(body.data, 'base64');
+  return bytes.length === pointer.size && sha256Of(bytes) === pointer.sha256 ? withPointer(body, { key: pointer.key, size: pointer.size, sha256: pointer.sha256 }) : body;
+}
+
+function contentTypeOf(attachment: JsonObject): string {
+  return typeof attachment.contentType === 'string' ? attachment.contentType : 'application/octet-stream';
 }
 
 function isLargeAttachment(attachment: unknown): attachment is JsonObject & { data: string } {

@@ -247,9 +247,12 @@ export class WriteService {
     interaction: 'update' | 'patch' | 'conditional-update',
   ): Promise<WriteOutcome> {
     if (expected !== undefined && current?.versionId !== expected) throw stale(resourceType, id, current?.versionId);
-    if (current?.resource && !current.deleted && hasSameContent(current.resource, body)) return this.unchanged(ctx, current, interaction);
+    const live = current?.resource && !current.deleted ? current.resource : undefined;
+    // Content sent inline again but already in S3 compares as what the version stores (lambdas/binary).
+    const incoming = live && this.deps.content ? this.deps.content.alreadyStored(live, body) : body;
+    if (current && live && hasSameContent(live, incoming)) return this.unchanged(ctx, current, interaction);
     // Update as create (client-assigned ids, e.g. migrated from a legacy application): declared as updateCreate.
-    const version = await this.commitVersion(ctx, resourceType, id, body, interaction, current, undefined, expected !== undefined);
+    const version = await this.commitVersion(ctx, resourceType, id, incoming, interaction, current, undefined, expected !== undefined);
     return { status: current && !current.deleted ? 200 : 201, version };
   }
 

@@ -152,6 +152,19 @@ describe('DocumentReference attachments', () => {
     expect(reads.some((event) => event.entity?.some((entity) => entity.what?.reference === binaryReference))).toBe(true);
   });
 
+  it('changes nothing when the same document, inline data included, is sent again (a re-run load)', async () => {
+    const bytes = pngLike(60_000);
+    const document = { resourceType: 'DocumentReference', status: 'current', subject: { reference: patient }, content: [{ attachment: { contentType: 'image/png', data: bytes.toString('base64') } }] };
+    const created = await expectJson(await stack.request('/DocumentReference', { method: 'POST', body: document }), 201);
+    const again = await stack.request(`/DocumentReference/${created.id}`, { method: 'PUT', body: { ...document, id: created.id } });
+    const unchanged = await expectJson(again, 200);
+    expect(again.headers.get('etag')).toBe('W/"1"');
+    expect(unchanged.content).toEqual(created.content);
+    const binaryId = String((created.content as { attachment: { url: string } }[])[0]?.attachment.url).slice('Binary/'.length);
+    const history = await expectJson(await stack.request(`/Binary/${binaryId}/_history`, { headers: { Accept: 'application/fhir+json' } }), 200);
+    expect(history.total ?? (history.entry as unknown[]).length).toBe(1);
+  });
+
   it('keeps small inline data where it is', async () => {
     const data = Buffer.from('a short note').toString('base64');
     const document = { resourceType: 'DocumentReference', status: 'current', subject: { reference: patient }, content: [{ attachment: { contentType: 'text/plain', data } }] };

@@ -60,6 +60,21 @@ describe('a Binary with inline data', () => {
   });
 });
 
+describe('a Binary sent again', () => {
+  it('compares as its stored pointer when its bytes are the stored bytes, and as new content otherwise', async () => {
+    const { content, offloader } = setUp();
+    const bytes = randomBytes(2048);
+    const sent = binary('b3', { securityContext: { reference: 'Patient/p1' }, data: bytes.toString('base64') });
+    const { resource: stored } = await offloader.offload(sent, noCreate);
+    const again = offloader.alreadyStored(stored, { ...sent, meta: undefined });
+    expect(again.data).toBeUndefined();
+    expect(pointerOf(again)).toEqual(pointerOf(stored));
+    expect(content.objects.size).toBe(1);
+    const changed = { ...sent, data: randomBytes(2048).toString('base64') };
+    expect(offloader.alreadyStored(stored, changed)).toBe(changed);
+  });
+});
+
 describe('a Binary naming an upload', () => {
   it('measures what S3 holds rather than trusting the size and hash the client sent', async () => {
     const { content, offloader } = setUp();
@@ -110,6 +125,18 @@ describe('a DocumentReference', () => {
       hash: createHash('sha1').update(bytes).digest('base64'),
     });
     expect(created).toEqual([{ body: expect.objectContaining({ resourceType: 'Binary', securityContext: { reference: 'DocumentReference/d9' } }) as unknown, compartments: ['Patient/p9'] }]);
+  });
+
+  it('recognises an attachment it already moved, byte for byte, so sending the same document again changes nothing', async () => {
+    const { offloader } = setUp();
+    const bytes = randomBytes(maxInlineAttachmentBytes + 1);
+    const sent = document(bytes.toString('base64'));
+    const create: CreateResource = (resourceType) => Promise.resolve({ resourceType, id: 'kept-binary' } as VersionRecord);
+    const { resource: stored } = await offloader.offload(sent, create);
+    expect(offloader.alreadyStored(stored, sent)).toEqual({ ...sent, content: stored.content });
+    // Other bytes of the same size are new content: the attachment stays inline, to be moved to a Binary of its own.
+    const other = document(randomBytes(bytes.length).toString('base64'));
+    expect(offloader.alreadyStored(stored, other)).toEqual(other);
   });
 
   it('leaves an attachment at or under the threshold inline', async () => {
